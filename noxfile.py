@@ -1,0 +1,98 @@
+"""Developer sessions: lint, typecheck, test, build, bench (uv is the venv backend)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import nox
+
+nox.options.default_venv_backend = "uv"
+nox.options.reuse_existing_virtualenvs = True
+nox.options.sessions = ["lint", "typecheck", "test", "build"]
+
+ROOT = Path(__file__).parent
+PACKAGES = {
+    "common_s3": ("packages/common_s3", "pavi-common-s3", None),
+    "seq_retrieval": ("packages/seq_retrieval", "pavi-seq-retrieval", "pavi-seq-retrieval"),
+    "alignment": ("packages/alignment", "pavi-alignment", "pavi-alignment"),
+    "seqinfo_align": ("packages/seqinfo_align", "pavi-seqinfo-align", "pavi-seqinfo-align"),
+    "workflow": ("packages/workflow", "pavi-workflow", "pavi"),
+}
+MEMBERS = {**{k: v[0] for k, v in PACKAGES.items()}, "infra": "infra"}
+
+
+def sync(session: nox.Session, *groups: str) -> None:
+    """Install the whole workspace (all members) plus the given dependency groups, from uv.lock."""
+    args = ["uv", "sync", "--frozen", "--all-packages", "--inexact"]
+    for group in groups:
+        args += ["--group", group]
+    session.run_install(
+        *args, env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location}, external=True
+    )
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff check and ruff format --check (ruff pinned by the lock)."""
+    sync(session, "lint")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict, member by member."""
+    sync(session, "typecheck", "test")
+    for name, folder in MEMBERS.items():
+        session.log(f"mypy: {name}")
+        session.run("mypy", f"{folder}/src", f"{folder}/tests")
+    session.run("mypy", "noxfile.py", "conftest.py")
+
+
+@nox.session
+def test(session: nox.Session) -> None:
+    """pytest for all members; `nox -s test -- seq_retrieval` runs one member, other args go to pytest."""
+    sync(session, "test")
+    args = list(session.posargs)
+    paths = [MEMBERS[a] for a in args if a in MEMBERS]
+    rest = [a for a in args if a not in MEMBERS]
+    session.run("pytest", *(paths or list(MEMBERS.values())), *rest)
+
+
+@nox.session
+def build(session: nox.Session) -> None:
+    """Build every package's sdist and wheel, then install each wheel alone with pip and run its CLI."""
+    dist = ROOT / "dist"
+    shutil.rmtree(dist, ignore_errors=True)
+    for folder, _, _ in PACKAGES.values():
+        session.run("uv", "build", "--quiet", folder, "--out-dir", str(dist), external=True)
+    for folder, dist_name, script in PACKAGES.values():
+        with tempfile.TemporaryDirectory() as tmp:
+            venv = Path(tmp) / "venv"
+            session.run("python", "-m", "venv", str(venv), external=True)
+            pip = venv / "bin" / "pip"
+            session.run(
+                str(pip), "install", "--quiet", "--find-links", str(dist), dist_name, external=True
+            )
+            if script:
+                session.run(str(venv / "bin" / script), "--help", external=True, silent=True)
+                session.log(f"{dist_name}: installed alone, `{script} --help` answers")
+            else:
+                module = dist_name.replace("-", "_")
+                session.run(str(venv / "bin" / "python"), "-c", f"import {module}", external=True)
+                session.log(f"{dist_name}: installed alone, `import {module}` works")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks: each prints a table (never part of the tests)."""
+    sync(session, "test")
+    env = {"PYTHONUNBUFFERED": "1", **{k: v for k, v in os.environ.items() if k == "PATH"}}
+    for script in sorted(ROOT.glob("packages/*/bench/*.py")):
+        if session.posargs and not any(p in str(script) for p in session.posargs):
+            continue
+        session.log(f"benchmark: {script.relative_to(ROOT)}")
+        session.run("python", str(script), env=env)
