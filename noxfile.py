@@ -54,7 +54,7 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session
 def test(session: nox.Session) -> None:
-    """pytest for all members; `nox -s test -- seq_retrieval` runs one member, other args go to pytest."""
+    """pytest for all members; `nox -s test -- seq_retrieval` runs one; other args go to pytest."""
     sync(session, "test")
     args = list(session.posargs)
     paths = [MEMBERS[a] for a in args if a in MEMBERS]
@@ -64,12 +64,12 @@ def test(session: nox.Session) -> None:
 
 @nox.session
 def build(session: nox.Session) -> None:
-    """Build every package's sdist and wheel, then install each wheel alone with pip and run its CLI."""
+    """Build each package's sdist and wheel; install each wheel alone with pip; run its CLI."""
     dist = ROOT / "dist"
     shutil.rmtree(dist, ignore_errors=True)
     for folder, _, _ in PACKAGES.values():
         session.run("uv", "build", "--quiet", folder, "--out-dir", str(dist), external=True)
-    for folder, dist_name, script in PACKAGES.values():
+    for _folder, dist_name, script in PACKAGES.values():
         with tempfile.TemporaryDirectory() as tmp:
             venv = Path(tmp) / "venv"
             session.run("python", "-m", "venv", str(venv), external=True)

@@ -1,0 +1,28 @@
+"""Exceptions of pavi_common_s3: every failure of the public API is one of these."""
+
+from __future__ import annotations
+
+
+class StorageError(Exception):
+    """Base class; the message always names the URI concerned."""
+
+    def __init__(self, uri: str, problem: str) -> None:
+        super().__init__(f"{uri}: {problem}")
+        self.uri = uri
+        self.problem = problem
+
+
+class ObjectNotFound(StorageError):
+    """The object, file or URL does not exist."""
+
+
+class BucketNotFound(StorageError):
+    """The S3 bucket does not exist."""
+
+
+class AccessDenied(StorageError):
+    """Credentials are missing or do not allow the operation."""
+
+
+class UnsupportedScheme(StorageError):
+    """The URI scheme is not supported for this operation (e.g. writing to https://)."""
