@@ -1,5 +1,60 @@
-"""The one S3 / file / HTTP I/O library the PAVI pipeline jobs share."""
+"""The one S3 / file / HTTP I/O library the PAVI pipeline jobs share.
 
-from importlib.metadata import version
+Importing it is cheap: boto3 is imported on the first S3 call, urllib3 on the first HTTP call.
+"""
 
-__version__ = version("pavi-common-s3")
+from __future__ import annotations
+
+from typing import Any
+
+from pavi_common_s3.api import (
+    download_file,
+    exists,
+    join,
+    list_uris,
+    presign,
+    read_bytes,
+    read_json,
+    read_text,
+    reset_client,
+    upload_file,
+    write_bytes,
+    write_text,
+)
+from pavi_common_s3.errors import (
+    AccessDenied,
+    BucketNotFound,
+    ObjectNotFound,
+    StorageError,
+    UnsupportedScheme,
+)
+
+__all__ = [
+    "AccessDenied",
+    "BucketNotFound",
+    "ObjectNotFound",
+    "StorageError",
+    "UnsupportedScheme",
+    "__version__",
+    "download_file",
+    "exists",
+    "join",
+    "list_uris",
+    "presign",
+    "read_bytes",
+    "read_json",
+    "read_text",
+    "reset_client",
+    "upload_file",
+    "write_bytes",
+    "write_text",
+]
+
+
+def __getattr__(name: str) -> Any:
+    """``__version__``, read from the installed metadata on first use (the import is slow)."""
+    if name == "__version__":
+        from importlib.metadata import version  # noqa: PLC0415
+
+        return version("pavi-common-s3")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -12,17 +12,17 @@ class StorageError(Exception):
         self.problem = problem
 
 
-class ObjectNotFound(StorageError):
+class ObjectNotFound(StorageError):  # noqa: N818 (public name, kept)
     """The object, file or URL does not exist."""
 
 
-class BucketNotFound(StorageError):
+class BucketNotFound(StorageError):  # noqa: N818 (public name, kept)
     """The S3 bucket does not exist."""
 
 
-class AccessDenied(StorageError):
+class AccessDenied(StorageError):  # noqa: N818 (public name, kept)
     """Credentials are missing or do not allow the operation."""
 
 
-class UnsupportedScheme(StorageError):
+class UnsupportedScheme(StorageError):  # noqa: N818 (public name, kept)
     """The URI scheme is not supported for this operation (e.g. writing to https://)."""

@@ -1,0 +1,172 @@
+"""The public functions: dispatch each URI to the local, S3 or HTTP back end."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import sys
+from typing import Any
+
+from pavi_common_s3 import local
+from pavi_common_s3.errors import StorageError, UnsupportedScheme
+from pavi_common_s3.uri import Location, UriLike, join, parse
+
+__all__ = [
+    "download_file",
+    "exists",
+    "join",
+    "list_uris",
+    "presign",
+    "read_bytes",
+    "read_json",
+    "read_text",
+    "reset_client",
+    "upload_file",
+    "write_bytes",
+    "write_text",
+]
+
+MAX_PRESIGN_SECONDS = 7 * 24 * 3600  # SigV4's limit
+
+
+def _writable(uri: UriLike) -> Location:
+    loc = parse(uri)
+    if loc.kind == "http":
+        raise UnsupportedScheme(loc.uri, "http(s) URIs are read only")
+    return loc
+
+
+def read_bytes(uri: UriLike) -> bytes:
+    """The whole content of a file, object or URL."""
+    loc = parse(uri)
+    if loc.kind == "local":
+        return local.read_bytes(loc.path, loc.uri)
+    if loc.kind == "s3":
+        from pavi_common_s3 import s3  # noqa: PLC0415 (boto3 only on first S3 use)
+
+        return s3.read_bytes(loc)
+    from pavi_common_s3 import web  # noqa: PLC0415
+
+    return web.read_bytes(loc.uri)
+
+
+def read_text(uri: UriLike) -> str:
+    """The content decoded as UTF-8."""
+    data = read_bytes(uri)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise StorageError(
+            os.fspath(uri), f"not UTF-8 text ({err.reason} at byte {err.start})"
+        ) from err
+
+
+def read_json(uri: UriLike) -> Any:
+    """The content parsed as JSON."""
+    text = read_text(uri)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        raise StorageError(os.fspath(uri), f"invalid JSON: {err}") from err
+
+
+def write_bytes(uri: UriLike, data: bytes) -> None:
+    """Write ``data`` atomically (readers see the old content or the new, never a part)."""
+    loc = _writable(uri)
+    if loc.kind == "local":
+        local.write_bytes(loc.path, loc.uri, data)
+        return
+    from pavi_common_s3 import s3  # noqa: PLC0415
+
+    s3.write_bytes(loc, data)
+
+
+def write_text(uri: UriLike, text: str) -> None:
+    """Write ``text`` as UTF-8, atomically."""
+    write_bytes(uri, text.encode("utf-8"))
+
+
+def upload_file(local_path: UriLike, uri: UriLike) -> None:
+    """Copy a local file to ``uri`` atomically (multipart to S3 for large files)."""
+    source = os.fspath(local_path)
+    loc = _writable(uri)
+    if loc.kind == "local":
+        local.copy_in(source, loc.path, loc.uri)
+        return
+    from pavi_common_s3 import s3  # noqa: PLC0415
+
+    s3.upload_file(source, loc)
+
+
+def download_file(uri: UriLike, local_path: UriLike) -> None:
+    """Copy ``uri`` to a local file atomically (parallel ranged GETs from S3)."""
+    target = os.fspath(local_path)
+    loc = parse(uri)
+    if loc.kind == "local":
+        local.copy_in(loc.path, target, target)
+        return
+    if loc.kind == "s3":
+        from pavi_common_s3 import s3  # noqa: PLC0415
+
+        s3.download_file(loc, target)
+        return
+    from pavi_common_s3 import web  # noqa: PLC0415
+
+    web.download_file(loc.uri, target)
+
+
+def list_uris(prefix: UriLike, pattern: str | None = None) -> list[str]:
+    """URIs of the objects directly under ``prefix`` whose name matches the ``fnmatch`` pattern.
+
+    Sorted by file name in plain code-point order (the pipeline's alignment order).
+    """
+    loc = parse(prefix)
+    if loc.kind == "local":
+        names = local.list_names(loc.path, loc.uri)
+    elif loc.kind == "s3":
+        from pavi_common_s3 import s3  # noqa: PLC0415
+
+        names = s3.list_names(loc)
+    else:
+        raise UnsupportedScheme(loc.uri, "http(s) URIs cannot be listed")
+    if pattern is not None:
+        names = [n for n in names if fnmatch.fnmatchcase(n, pattern)]
+    base = loc.uri if loc.uri.endswith("/") else loc.uri + "/"
+    return [base + name for name in sorted(names)]
+
+
+def exists(uri: UriLike) -> bool:
+    """Whether the file, object or URL exists (a folder is not a file)."""
+    loc = parse(uri)
+    if loc.kind == "local":
+        return local.exists(loc.path, loc.uri)
+    if loc.kind == "s3":
+        from pavi_common_s3 import s3  # noqa: PLC0415
+
+        return s3.exists(loc)
+    from pavi_common_s3 import web  # noqa: PLC0415
+
+    return web.exists(loc.uri)
+
+
+def presign(s3_uri: UriLike, expires_in: int = 3600) -> str:
+    """An HTTPS URL that reads the ``s3://`` object without signing (for pysam/htslib)."""
+    loc = parse(s3_uri)
+    if loc.kind != "s3":
+        raise UnsupportedScheme(loc.uri, "only s3:// URIs can be presigned")
+    if not 1 <= expires_in <= MAX_PRESIGN_SECONDS:
+        raise StorageError(loc.uri, f"expires_in must be 1 to {MAX_PRESIGN_SECONDS} seconds")
+    from pavi_common_s3 import s3  # noqa: PLC0415
+
+    return s3.presign(loc, expires_in)
+
+
+def reset_client() -> None:
+    """Drop the cached S3 client and HTTP pool (the next call builds them from the environment)."""
+    client = sys.modules.get("pavi_common_s3.client")
+    if client is not None:
+        client.reset_client()
+    web = sys.modules.get("pavi_common_s3.web")
+    if web is not None:
+        web.reset_pool()

@@ -1,0 +1,112 @@
+"""Local file system back end: atomic writes (temporary file + ``os.replace``)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from pavi_common_s3.errors import AccessDenied, ObjectNotFound, StorageError
+
+_PARTIAL = re.compile(r"^\..+\.partial$")
+
+
+def _file_mode() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+_MODE = _file_mode()
+
+
+def os_error(err: OSError, uri: str) -> StorageError:
+    """Map an ``OSError`` to the library's exception naming ``uri``."""
+    problem = err.strerror or str(err)
+    if isinstance(err, FileNotFoundError):
+        return ObjectNotFound(uri, "no such file or folder")
+    if isinstance(err, PermissionError):
+        return AccessDenied(uri, f"permission denied ({problem})")
+    return StorageError(uri, problem)
+
+
+@contextlib.contextmanager
+def translated(uri: str) -> Iterator[None]:
+    """Re-raise any ``OSError`` inside the block as a ``StorageError`` naming ``uri``."""
+    try:
+        yield
+    except OSError as err:
+        raise os_error(err, uri) from err
+
+
+def is_partial(name: str) -> bool:
+    """Whether ``name`` is one of our in-progress temporary files."""
+    return _PARTIAL.match(name) is not None
+
+
+def atomic_write(path: str, uri: str, fill: Callable[[BinaryIO], None]) -> None:
+    """Create parent folders; ``fill`` writes a temporary sibling, renamed over ``path``."""
+    target = Path(path)
+    with translated(uri):
+        if target.is_dir():
+            raise StorageError(uri, "is a folder, not a file")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".partial")
+        tmp = Path(name)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                fill(out)
+                out.flush()
+                os.fsync(out.fileno())
+            tmp.chmod(_MODE)
+            tmp.replace(target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise
+
+
+def write_bytes(path: str, uri: str, data: bytes) -> None:
+    """Write ``data`` atomically."""
+
+    def fill(out: BinaryIO) -> None:
+        out.write(data)
+
+    atomic_write(path, uri, fill)
+
+
+def copy_in(source: str, path: str, uri: str) -> None:
+    """Copy the local file ``source`` to ``path`` atomically."""
+    with translated(source), open(source, "rb") as src:  # noqa: PTH123 (plain file object)
+        atomic_write(path, uri, lambda out: shutil.copyfileobj(src, out, 1 << 20))
+
+
+def read_bytes(path: str, uri: str) -> bytes:
+    """The whole file."""
+    with translated(uri):
+        if Path(path).is_dir():
+            raise StorageError(uri, "is a folder, not a file")
+        return Path(path).read_bytes()
+
+
+def exists(path: str, uri: str) -> bool:
+    """Whether ``path`` is an existing file (folders are not objects)."""
+    with translated(uri):
+        return Path(path).is_file()
+
+
+def list_names(path: str, uri: str) -> list[str]:
+    """Names of the files directly in folder ``path`` (none if it does not exist)."""
+    with translated(uri):
+        try:
+            entries = list(os.scandir(path or "."))
+        except FileNotFoundError:
+            return []
+        except NotADirectoryError as err:
+            raise StorageError(uri, "is a file, not a folder") from err
+        return [e.name for e in entries if e.is_file() and not is_partial(e.name)]

@@ -1,0 +1,118 @@
+"""S3 back end: single PUTs, s3transfer-managed multipart transfers, paginated listing."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+from boto3.s3.transfer import create_transfer_manager
+
+from pavi_common_s3 import local
+from pavi_common_s3.client import BOTO_ERRORS, TRANSFER_CONFIG, get_client, translate
+from pavi_common_s3.errors import BucketNotFound, ObjectNotFound, StorageError
+from pavi_common_s3.uri import Location, object_key
+
+
+@contextlib.contextmanager
+def translated(loc: Location) -> Iterator[None]:
+    """Re-raise botocore/s3transfer errors as library errors; a bare 404 is checked for a bucket."""
+    try:
+        yield
+    except BOTO_ERRORS as err:
+        error = translate(err, loc.uri)
+        if isinstance(error, ObjectNotFound) and not _bucket_exists(loc):
+            error = BucketNotFound(loc.uri, "no such bucket")
+        raise error from err
+
+
+def _bucket_exists(loc: Location) -> bool:
+    try:
+        get_client().head_bucket(Bucket=loc.bucket)
+    except BOTO_ERRORS:
+        return False
+    return True
+
+
+def read_bytes(loc: Location) -> bytes:
+    """The whole object."""
+    key = object_key(loc)
+    with translated(loc):
+        response = get_client().get_object(Bucket=loc.bucket, Key=key)
+        with contextlib.closing(response["Body"]) as body:
+            return body.read()
+
+
+def write_bytes(loc: Location, data: bytes) -> None:
+    """One PUT below the multipart threshold, else a multipart upload (aborted on failure)."""
+    key = object_key(loc)
+    if len(data) < TRANSFER_CONFIG.multipart_threshold:
+        with translated(loc):
+            get_client().put_object(Bucket=loc.bucket, Key=key, Body=data)
+        return
+    _upload(io.BytesIO(data), loc, key)
+
+
+def upload_file(source: str, loc: Location) -> None:
+    """Upload the local file ``source`` (multipart above the threshold)."""
+    key = object_key(loc)
+    with local.translated(source):
+        if not local.exists(source, source):
+            raise ObjectNotFound(source, "no such file to upload")
+        with Path(source).open("rb") as stream:
+            _upload(stream, loc, key)
+
+
+def _upload(stream: IO[bytes], loc: Location, key: str) -> None:
+    with (
+        translated(loc),
+        create_transfer_manager(get_client(), TRANSFER_CONFIG) as manager,
+    ):
+        manager.upload(stream, loc.bucket, key).result()
+
+
+def download_file(loc: Location, target: str) -> None:
+    """Download to ``target`` (s3transfer writes a temporary sibling and renames it)."""
+    key = object_key(loc)
+    with local.translated(target):  # errors on the local side name the local path
+        if Path(target).is_dir():
+            raise StorageError(target, "is a folder, not a file")
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        with (
+            translated(loc),
+            create_transfer_manager(get_client(), TRANSFER_CONFIG) as manager,
+        ):
+            manager.download(loc.bucket, key, target).result()
+
+
+def exists(loc: Location) -> bool:
+    """Whether the object exists (a missing bucket raises ``BucketNotFound``)."""
+    key = object_key(loc)
+    try:
+        with translated(loc):
+            get_client().head_object(Bucket=loc.bucket, Key=key)
+    except ObjectNotFound:
+        return False
+    return True
+
+
+def list_names(loc: Location) -> list[str]:
+    """Names of the objects directly under the prefix (the prefix is a folder)."""
+    prefix = loc.key if not loc.key or loc.key.endswith("/") else loc.key + "/"
+    names: list[str] = []
+    with translated(loc):
+        paginator = get_client().get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=loc.bucket, Prefix=prefix, Delimiter="/"):
+            names.extend(obj["Key"][len(prefix) :] for obj in page.get("Contents", []))
+    return [name for name in names if name]
+
+
+def presign(loc: Location, expires_in: int) -> str:
+    """A presigned GET URL for the object."""
+    key = object_key(loc)
+    with translated(loc):
+        return get_client().generate_presigned_url(
+            "get_object", Params={"Bucket": loc.bucket, "Key": key}, ExpiresIn=expires_in
+        )

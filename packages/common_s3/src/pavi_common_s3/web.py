@@ -1,0 +1,105 @@
+"""HTTP(S) back end (read only) on urllib3, retrying connection errors and 5xx answers."""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import BinaryIO
+
+import urllib3
+from urllib3.util.retry import Retry
+
+from pavi_common_s3 import local
+from pavi_common_s3.errors import AccessDenied, ObjectNotFound, StorageError
+
+DEFAULT_MAX_ATTEMPTS = 5
+TIMEOUT = urllib3.Timeout(connect=10.0, read=60.0)
+_lock = threading.Lock()
+_pool: tuple[int, urllib3.PoolManager] | None = None
+
+
+def max_attempts() -> int:
+    """Attempts per HTTP request: ``PAVI_HTTP_MAX_ATTEMPTS`` (default 5, at least 1)."""
+    raw = os.environ.get("PAVI_HTTP_MAX_ATTEMPTS", "")
+    try:
+        return max(1, int(raw)) if raw else DEFAULT_MAX_ATTEMPTS
+    except ValueError:
+        return DEFAULT_MAX_ATTEMPTS
+
+
+def _manager() -> urllib3.PoolManager:
+    global _pool  # noqa: PLW0603 (one pool per process)
+    attempts = max_attempts()
+    with _lock:
+        if _pool is None or _pool[0] != attempts:
+            retry = Retry(
+                total=attempts - 1,
+                backoff_factor=0.5,
+                status_forcelist=(429, 500, 502, 503, 504),
+                allowed_methods=("GET", "HEAD"),
+                raise_on_status=False,
+            )
+            _pool = (attempts, urllib3.PoolManager(retries=retry, timeout=TIMEOUT))
+        return _pool[1]
+
+
+def reset_pool() -> None:
+    """Drop the cached connection pool."""
+    global _pool  # noqa: PLW0603
+    with _lock:
+        if _pool is not None:
+            _pool[1].clear()
+        _pool = None
+
+
+def _request(method: str, uri: str) -> urllib3.BaseHTTPResponse:
+    try:
+        response = _manager().request(method, uri, preload_content=False, redirect=True)
+    except urllib3.exceptions.HTTPError as err:
+        raise StorageError(uri, f"HTTP request failed: {err}") from err
+    if response.status in (404, 410):
+        response.release_conn()
+        raise ObjectNotFound(uri, f"HTTP {response.status}: no such URL")
+    if response.status in (401, 403):
+        response.release_conn()
+        raise AccessDenied(uri, f"HTTP {response.status}: access denied")
+    if response.status >= 300:
+        response.release_conn()
+        raise StorageError(uri, f"HTTP {response.status} {response.reason or ''}".rstrip())
+    return response
+
+
+def read_bytes(uri: str) -> bytes:
+    """The body of a GET."""
+    response = _request("GET", uri)
+    try:
+        return response.read()
+    except urllib3.exceptions.HTTPError as err:
+        raise StorageError(uri, f"HTTP read failed: {err}") from err
+    finally:
+        response.release_conn()
+
+
+def download_file(uri: str, path: str) -> None:
+    """Stream a GET into ``path`` atomically."""
+    response = _request("GET", uri)
+
+    def fill(out: BinaryIO) -> None:
+        for chunk in response.stream(1 << 20):
+            out.write(chunk)
+
+    try:
+        local.atomic_write(path, path, fill)
+    except urllib3.exceptions.HTTPError as err:
+        raise StorageError(uri, f"HTTP read failed: {err}") from err
+    finally:
+        response.release_conn()
+
+
+def exists(uri: str) -> bool:
+    """Whether a HEAD request succeeds (404/410: no; 401/403 raise ``AccessDenied``)."""
+    try:
+        _request("HEAD", uri).release_conn()
+    except ObjectNotFound:
+        return False
+    return True
