@@ -1,0 +1,84 @@
+"""A Batch compute environment and job queue, for stacks that do not reuse existing ones."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import pulumi
+import pulumi_aws as aws
+
+from pavi_infra import policies
+from pavi_infra.base import Component, partition
+from pavi_infra.config import ComputeSettings, StackConfig
+
+#: The AWS-managed policy an ECS container instance needs (EC2 compute environments only).
+ECS_INSTANCE_POLICY: Final = "service-role/AmazonEC2ContainerServiceforEC2Role"
+
+
+class JobQueue(Component):
+    """A managed compute environment (EC2, SPOT, FARGATE or FARGATE_SPOT) and its queue."""
+
+    def __init__(
+        self,
+        name: str,
+        config: StackConfig,
+        compute: ComputeSettings,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("JobQueue", name, config.tags, opts)
+        resources: dict[str, Any] = {
+            "type": compute.type,
+            "max_vcpus": compute.max_vcpus,
+            "subnets": list(compute.subnets),
+            "security_group_ids": list(compute.security_group_ids),
+        }
+        if compute.platform == "EC2":
+            resources |= {
+                "min_vcpus": 0,
+                "instance_types": list(compute.instance_types),
+                "instance_role": self._instance_profile(name, config).arn,
+                "allocation_strategy": (
+                    "SPOT_PRICE_CAPACITY_OPTIMIZED"
+                    if compute.type == "SPOT"
+                    else "BEST_FIT_PROGRESSIVE"
+                ),
+                "tags": self.tags,
+            }
+        self.compute_environment = aws.batch.ComputeEnvironment(
+            f"{name}-compute",
+            name=f"{config.prefix}-compute",
+            type="MANAGED",
+            compute_resources=aws.batch.ComputeEnvironmentComputeResourcesArgs(**resources),
+            tags=self.tags,
+            opts=self.child(),
+        )
+        self.queue = aws.batch.JobQueue(
+            f"{name}-queue",
+            name=f"{config.prefix}-queue",
+            state="ENABLED",
+            priority=1,
+            compute_environment_orders=[
+                {"order": 1, "compute_environment": self.compute_environment.arn}
+            ],
+            tags=self.tags,
+            opts=self.child(),
+        )
+        self.arn: pulumi.Output[str] = self.queue.arn
+        self.register_outputs({"arn": self.arn})
+
+    def _instance_profile(self, name: str, config: StackConfig) -> aws.iam.InstanceProfile:
+        role = aws.iam.Role(
+            f"{name}-instance-role",
+            assume_role_policy=policies.assume_role("ec2.amazonaws.com"),
+            tags=self.tags,
+            opts=self.child(),
+        )
+        aws.iam.RolePolicyAttachment(
+            f"{name}-instance-role-ecs",
+            role=role.name,
+            policy_arn=f"arn:{partition(config.region)}:iam::aws:policy/{ECS_INSTANCE_POLICY}",
+            opts=self.child(),
+        )
+        return aws.iam.InstanceProfile(
+            f"{name}-instance-profile", role=role.name, tags=self.tags, opts=self.child()
+        )

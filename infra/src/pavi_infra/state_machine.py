@@ -1,0 +1,144 @@
+"""The STANDARD state machine (ASL from `pavi_workflow.asl`), its role and its log group."""
+
+from __future__ import annotations
+
+import json
+from typing import Final
+
+import pulumi
+import pulumi_aws as aws
+from pavi_workflow.asl import StateMachineSettings, build_definition
+
+from pavi_infra import policies
+from pavi_infra.base import Component, partition
+from pavi_infra.config import StackConfig
+
+#: The managed rule Step Functions creates for `batch:submitJob.sync`.
+BATCH_EVENTS_RULE: Final = "StepFunctionsGetEventsForBatchJobsRule"
+LOG_DELIVERY_ACTIONS: Final = (
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
+)
+TRACING_ACTIONS: Final = (
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "xray:GetSamplingRules",
+    "xray:GetSamplingTargets",
+)
+
+
+def definition_json(
+    config: StackConfig,
+    *,
+    queue_arn: str,
+    job_definition_arns: dict[str, str],
+    bucket: str,
+) -> str:
+    """The state machine definition for these resources (the workflow package builds it)."""
+    settings = StateMachineSettings(
+        job_queue=queue_arn,
+        seq_retrieval_job_definition=job_definition_arns["seqRetrieval"],
+        alignment_job_definition=job_definition_arns["alignment"],
+        seqinfo_align_job_definition=job_definition_arns["seqinfoAlign"],
+        bucket=bucket,
+        max_concurrency=config.max_concurrency,
+        timeout_seconds=config.execution_timeout_seconds,
+        workflow_type="STANDARD",
+    )
+    return json.dumps(build_definition(settings), indent=2)
+
+
+class StateMachine(Component):
+    """The pipeline's state machine; its role may only run this pipeline's jobs."""
+
+    def __init__(
+        self,
+        name: str,
+        config: StackConfig,
+        *,
+        queue_arn: pulumi.Input[str],
+        job_definition_arns: dict[str, pulumi.Output[str]],
+        bucket_name: pulumi.Output[str],
+        bucket_arn: pulumi.Output[str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("StateMachine", name, config.tags, opts)
+        account = aws.get_caller_identity_output(opts=self.invoke()).account_id
+        events_rule = pulumi.Output.concat(
+            f"arn:{partition(config.region)}:events:{config.region}:",
+            account,
+            f":rule/{BATCH_EVENTS_RULE}",
+        )
+        self.log_group = aws.cloudwatch.LogGroup(
+            f"{name}-logs",
+            name=f"/aws/vendedlogs/states/{config.prefix}-pipeline",
+            retention_in_days=config.log_retention_days,
+            tags=self.tags,
+            opts=self.child(),
+        )
+        statements = [
+            policies.allow(
+                "SubmitPipelineJobs",
+                ["batch:SubmitJob"],
+                [queue_arn, *job_definition_arns.values()],
+            ),
+            policies.allow("TrackJobs", ["batch:DescribeJobs", "batch:TerminateJob"], ["*"]),
+            policies.allow(
+                "BatchSyncEventsRule",
+                ["events:PutTargets", "events:PutRule", "events:DescribeRule"],
+                [events_rule],
+            ),
+            policies.allow(
+                "StoreRequest",
+                ["s3:PutObject"],
+                [pulumi.Output.concat(bucket_arn, "/", policies.EXECUTIONS)],
+            ),
+            policies.allow("LogDelivery", LOG_DELIVERY_ACTIONS, ["*"]),
+        ]
+        if config.tracing:
+            statements.append(policies.allow("Tracing", TRACING_ACTIONS, ["*"]))
+        self.role = aws.iam.Role(
+            f"{name}-role",
+            assume_role_policy=policies.assume_role("states.amazonaws.com"),
+            tags=self.tags,
+            opts=self.child(),
+        )
+        role_policy = aws.iam.RolePolicy(
+            f"{name}-policy",
+            role=self.role.id,
+            policy=policies.document(*statements),
+            opts=self.child(),
+        )
+        arns = pulumi.Output.all(*job_definition_arns.values())
+        definition = pulumi.Output.all(queue_arn, arns, bucket_name).apply(
+            lambda args: definition_json(
+                config,
+                queue_arn=args[0],
+                job_definition_arns=dict(zip(job_definition_arns, args[1], strict=True)),
+                bucket=args[2],
+            )
+        )
+        self.state_machine = aws.sfn.StateMachine(
+            f"{name}-pipeline",
+            name=f"{config.prefix}-pipeline",
+            type="STANDARD",
+            definition=definition,
+            role_arn=self.role.arn,
+            publish=True,
+            logging_configuration={
+                "log_destination": pulumi.Output.concat(self.log_group.arn, ":*"),
+                "level": config.state_machine_log_level,
+                "include_execution_data": config.include_execution_data,
+            },
+            tracing_configuration={"enabled": config.tracing},
+            tags=self.tags,
+            opts=self.child(depends_on=[role_policy]),
+        )
+        self.arn: pulumi.Output[str] = self.state_machine.arn
+        self.register_outputs({"arn": self.arn})
