@@ -1,5 +1,17 @@
-"""PAVI per-entry job: genomic regions to (variant) protein sequences."""
+"""PAVI per-entry job: genomic regions to (variant) protein sequences.
 
-from importlib.metadata import version
+Importing the package is cheap: ``__version__`` reads the installed metadata on first use.
+"""
 
-__version__ = version("pavi-seq-retrieval")
+from __future__ import annotations
+
+from typing import Any
+
+
+def __getattr__(name: str) -> Any:
+    """``__version__`` from the installed metadata (importlib.metadata is slow to import)."""
+    if name == "__version__":
+        from importlib.metadata import version  # noqa: PLC0415
+
+        return version("pavi-seq-retrieval")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
