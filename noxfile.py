@@ -91,8 +91,27 @@ def bench(session: nox.Session) -> None:
     """Benchmarks: each prints a table (never part of the tests)."""
     sync(session, "test")
     env = {"PYTHONUNBUFFERED": "1", **{k: v for k, v in os.environ.items() if k == "PATH"}}
-    for script in sorted(ROOT.glob("packages/*/bench/*.py")):
+    for script in sorted(ROOT.glob("packages/*/bench/bench_*.py")):
         if session.posargs and not any(p in str(script) for p in session.posargs):
             continue
         session.log(f"benchmark: {script.relative_to(ROOT)}")
         session.run("python", str(script), env=env)
+
+
+IMAGES_ENV = {"PYTHONPATH": str(ROOT / "images"), "PYTHONUNBUFFERED": "1"}
+
+
+@nox.session
+def wheelhouse(session: nox.Session) -> None:
+    """Fill packages/<job>/wheelhouse/ (job + workspace wheels, locked manylinux cp311 wheels)."""
+    sync(session, "images")
+    session.run("python", "-m", "pavi_images", "wheelhouse", *session.posargs, env=IMAGES_ENV)
+
+
+@nox.session
+def images(session: nox.Session) -> None:
+    """hadolint, base image, wheelhouses, build the job images, then smoke-test them (images/)."""
+    sync(session, "test", "typecheck", "images")
+    session.run("mypy", "images/pavi_images", "images/tests", env={"MYPYPATH": "images"})
+    session.run("python", "-m", "pavi_images", "all", env=IMAGES_ENV)
+    session.run("pytest", "images/tests", "-p", "no:cacheprovider", env=IMAGES_ENV)
