@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from Bio.Seq import reverse_complement
-
+from pavi_seq_retrieval.codons import reverse_complement as revcomp
 from pavi_seq_retrieval.model import Genome, GenomeReadError, Region, RetrievalError, Strand
-
-_reverse_complement: Callable[[str], str] = reverse_complement
-
-
-def revcomp(seq: str) -> str:
-    """Reverse complement keeping letter case and complementing IUPAC codes."""
-    return str(_reverse_complement(seq)) if seq else ""
 
 
 @dataclass(frozen=True)

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
-from Bio.Data.CodonTable import TranslationError, unambiguous_dna_by_name
-from Bio.Seq import translate as bio_translate
-
+from pavi_seq_retrieval.codons import STANDARD_CODE, START_CODONS, STOP_CODONS
 from pavi_seq_retrieval.model import TRANSLATION_FAILED, RecordedError
 
-_bio_translate: Callable[..., Any] = bio_translate
-_TABLE = unambiguous_dna_by_name["Standard"]
-START_CODONS = frozenset(_TABLE.start_codons)  # ATG, CTG, TTG
-STOP_CODONS = frozenset(_TABLE.stop_codons)  # TAA, TAG, TGA
+__all__ = [
+    "START_CODONS",
+    "STOP_CODONS",
+    "first_stop",
+    "longest_orf",
+    "starts_with_start_codon",
+    "translate",
+]
 
 
 def translate(coding: str) -> str:
@@ -22,11 +21,16 @@ def translate(coding: str) -> str:
     A codon with a non-ACGT letter before the first stop raises RecordedError(TRANSLATION_FAILED);
     codons after the first stop are never looked at. A trailing partial codon is ignored.
     """
-    whole = coding[: len(coding) // 3 * 3]
-    try:
-        return str(_bio_translate(whole, table=_TABLE, to_stop=True))
-    except TranslationError as exc:
-        raise RecordedError(TRANSLATION_FAILED) from exc
+    upper = coding.upper()
+    protein: list[str] = []
+    for index in range(0, len(upper) - 2, 3):
+        amino_acid = STANDARD_CODE.get(upper[index : index + 3])
+        if amino_acid is None:
+            raise RecordedError(TRANSLATION_FAILED)
+        if amino_acid == "*":
+            break
+        protein.append(amino_acid)
+    return "".join(protein)
 
 
 def starts_with_start_codon(seq: str) -> bool:
