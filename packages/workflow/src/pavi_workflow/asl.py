@@ -1,0 +1,300 @@
+"""The Step Functions state machine (Amazon States Language) of the PAVI pipeline.
+
+The only place that writes ASL: ``infra/`` deploys what :func:`build_definition` returns and
+``pavi asl`` prints it. The job commands come from :mod:`pavi_workflow.commands`, the same
+module the local runner uses, so the cloud and local runs execute the same argument lists.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Final
+
+from pavi_workflow.commands import ALIGNMENT_SCRIPT, MERGE_SCRIPT, RETRIEVAL_SCRIPT
+
+BATCH_SYNC: Final = "arn:aws:states:::batch:submitJob.sync"
+S3_PUT_OBJECT: Final = "arn:aws:states:::aws-sdk:s3:putObject"
+
+#: Batch API faults worth retrying (Step Functions names them ``Batch.<error code>``).
+BATCH_TRANSIENT_ERRORS: Final = (
+    "Batch.ServerException",
+    "Batch.AWSBatchException",
+    "Batch.TooManyRequestsException",
+    "Batch.ThrottlingException",
+)
+#: S3 faults worth retrying while storing the request.
+S3_TRANSIENT_ERRORS: Final = (
+    "S3.InternalErrorException",
+    "S3.SlowDownException",
+    "S3.ServiceUnavailableException",
+    "S3.SdkClientException",
+)
+
+# State names (the client and the tests read them back from execution histories).
+PREPARE: Final = "Prepare"
+STORE_REQUEST: Final = "StoreRequest"
+RETRIEVE: Final = "RetrieveSequences"
+RETRIEVE_ENTRY: Final = "RetrieveEntry"
+ALIGN: Final = "AlignSequences"
+MERGE: Final = "MergeSeqInfo"
+DONE: Final = "Done"
+ENTRY_FAILED: Final = "EntryRetrievalFailed"
+STORE_FAILED: Final = "StoreRequestFailed"
+RETRIEVAL_FAILED: Final = "RetrievalFailed"
+ALIGNMENT_FAILED: Final = "AlignmentFailed"
+MERGE_FAILED: Final = "MergeFailed"
+
+#: Task state name -> the pipeline step it runs (as the local runner names steps).
+TASK_STEPS: Final = {RETRIEVE_ENTRY: "retrieval", ALIGN: "alignment", MERGE: "merge"}
+
+_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+WORKFLOW_TYPES: Final = ("STANDARD", "EXPRESS")
+
+
+@dataclass(frozen=True)
+class StateMachineSettings:
+    """What the definition needs from the deployment (ARNs or names of the Batch resources)."""
+
+    job_queue: str
+    seq_retrieval_job_definition: str
+    alignment_job_definition: str
+    seqinfo_align_job_definition: str
+    bucket: str
+    max_concurrency: int = 40
+    timeout_seconds: int = 3600
+    workflow_type: str = "STANDARD"
+
+
+def build_definition(settings: StateMachineSettings) -> dict[str, Any]:
+    """The ASL definition (a JSON-ready dict) for ``settings``; ValueError on bad settings."""
+    _check_settings(settings)
+    bucket = settings.bucket
+    states: dict[str, Any] = {
+        PREPARE: {
+            "Type": "Pass",
+            "Comment": "Derive this execution's S3 prefixes; keep the request.",
+            "Parameters": {
+                "request.$": "$",
+                "execution.$": "$$.Execution.Name",
+                "request_key.$": "States.Format('executions/{}/request.json', $$.Execution.Name)",
+                "work_prefix.$": _prefix(bucket, "work"),
+                "results_prefix.$": _prefix(bucket, "results"),
+            },
+            "Next": STORE_REQUEST,
+        },
+        STORE_REQUEST: {
+            "Type": "Task",
+            "Comment": "Store the request beside the results (provenance).",
+            "Resource": S3_PUT_OBJECT,
+            "Parameters": {
+                "Bucket": bucket,
+                "Key.$": "$.request_key",
+                "Body.$": "$.request",
+                "ContentType": "application/json",
+            },
+            "ResultPath": None,
+            "Retry": [_retry(S3_TRANSIENT_ERRORS)],
+            "Catch": [_catch(STORE_FAILED)],
+            "Next": RETRIEVE,
+        },
+        RETRIEVE: {
+            "Type": "Map",
+            "Comment": "One sequence-retrieval job per entry.",
+            "ItemsPath": "$.request",
+            "ItemSelector": {
+                "entry.$": "$$.Map.Item.Value",
+                "index.$": "$$.Map.Item.Index",
+                "execution.$": "$.execution",
+                "work_prefix.$": "$.work_prefix",
+            },
+            "MaxConcurrency": settings.max_concurrency,
+            "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "INLINE"},
+                "StartAt": RETRIEVE_ENTRY,
+                "States": {
+                    RETRIEVE_ENTRY: _batch_task(
+                        settings,
+                        settings.seq_retrieval_job_definition,
+                        job_name="States.Format('pavi-retrieval-{}-{}', $.execution, $.index)",
+                        command=(
+                            f"States.Array('{RETRIEVAL_SCRIPT}', '--entry', "
+                            "States.JsonToString($.entry), '--output-type', 'protein', "
+                            "'--output-prefix', $.work_prefix)"
+                        ),
+                        failed=ENTRY_FAILED,
+                        result_path="$",
+                        end=True,
+                    ),
+                    ENTRY_FAILED: {
+                        "Type": "Fail",
+                        "Error": "RetrievalFailed",
+                        "CausePath": (
+                            "States.Format('retrieval of entry {} failed: {}', "
+                            "$.entry.unique_entry_id, $.failure.Cause)"
+                        ),
+                    },
+                },
+            },
+            "ResultPath": None,
+            "Catch": [_catch(RETRIEVAL_FAILED)],
+            "Next": ALIGN,
+        },
+        ALIGN: _batch_task(
+            settings,
+            settings.alignment_job_definition,
+            job_name="States.Format('pavi-alignment-{}', $.execution)",
+            command=_prefixes_command(ALIGNMENT_SCRIPT),
+            failed=ALIGNMENT_FAILED,
+            result_path="$.alignment_job",
+            next_state=MERGE,
+        ),
+        MERGE: _batch_task(
+            settings,
+            settings.seqinfo_align_job_definition,
+            job_name="States.Format('pavi-seqinfo-align-{}', $.execution)",
+            command=_prefixes_command(MERGE_SCRIPT),
+            failed=MERGE_FAILED,
+            result_path="$.merge_job",
+            next_state=DONE,
+        ),
+        DONE: {
+            "Type": "Pass",
+            "Comment": "The execution's output: where its results are.",
+            "Parameters": {
+                "alignment.$": "States.Format('{}alignment-output.aln', $.results_prefix)",
+                "seq_info.$": "States.Format('{}aligned_seq_info.json', $.results_prefix)",
+                "request.$": f"States.Format('s3://{bucket}/{{}}', $.request_key)",
+                "work_prefix.$": "$.work_prefix",
+                "results_prefix.$": "$.results_prefix",
+            },
+            "End": True,
+        },
+        STORE_FAILED: _fail("StoreRequestFailed", "storing the request failed: {}"),
+        RETRIEVAL_FAILED: {
+            "Type": "Fail",
+            "Error": "RetrievalFailed",
+            "CausePath": "$.failure.Cause",
+        },
+        ALIGNMENT_FAILED: _fail("AlignmentFailed", "alignment failed: {}"),
+        MERGE_FAILED: _fail("MergeFailed", "merge of the sequence info failed: {}"),
+    }
+    definition: dict[str, Any] = {
+        "Comment": "PAVI protein MSA pipeline: retrieval per entry, alignment, seqinfo merge.",
+        "StartAt": PREPARE,
+        "TimeoutSeconds": settings.timeout_seconds,
+        "States": states,
+    }
+    check_workflow_type(definition, settings.workflow_type)
+    return definition
+
+
+def check_workflow_type(definition: dict[str, Any], workflow_type: str) -> None:
+    """Refuse EXPRESS for a definition holding any ``.sync`` task (AWS rejects it at run time)."""
+    if workflow_type not in WORKFLOW_TYPES:
+        raise ValueError(f"workflow_type: must be one of {', '.join(WORKFLOW_TYPES)}")
+    if workflow_type != "EXPRESS":
+        return
+    sync_states = sorted(_sync_task_names(definition["States"]))
+    if sync_states:
+        raise ValueError(
+            "workflow_type: EXPRESS workflows do not support the run-a-job (.sync) pattern "
+            f"used by {', '.join(sync_states)}; use STANDARD"
+        )
+
+
+def _sync_task_names(states: dict[str, Any]) -> list[str]:
+    found: list[str] = []
+    for name, state in states.items():
+        resource = state.get("Resource", "")
+        if state.get("Type") == "Task" and re.search(r"\.sync(:\d+)?$", resource):
+            found.append(name)
+        for nested in ("ItemProcessor", "Iterator"):
+            if nested in state:
+                found += _sync_task_names(state[nested]["States"])
+        for branch in state.get("Branches", []):
+            found += _sync_task_names(branch["States"])
+    return found
+
+
+def _check_settings(settings: StateMachineSettings) -> None:
+    if not _BUCKET_NAME.match(settings.bucket):
+        raise ValueError(f"bucket: {settings.bucket!r} is not a valid S3 bucket name")
+    for field in (
+        "job_queue",
+        "seq_retrieval_job_definition",
+        "alignment_job_definition",
+        "seqinfo_align_job_definition",
+    ):
+        if not getattr(settings, field):
+            raise ValueError(f"{field}: must not be empty")
+    if settings.max_concurrency < 0:
+        raise ValueError("max_concurrency: must be 0 (unlimited) or more")
+    if not 1 <= settings.timeout_seconds <= 31_536_000:
+        raise ValueError("timeout_seconds: must be between 1 and 31536000 (one year)")
+
+
+def _prefix(bucket: str, kind: str) -> str:
+    return f"States.Format('s3://{bucket}/executions/{{}}/{kind}/', $$.Execution.Name)"
+
+
+def _prefixes_command(script: str) -> str:
+    return (
+        f"States.Array('{script}', '--work-prefix', $.work_prefix, "
+        "'--results-prefix', $.results_prefix)"
+    )
+
+
+def _retry(errors: tuple[str, ...]) -> dict[str, Any]:
+    return {
+        "ErrorEquals": list(errors),
+        "IntervalSeconds": 2,
+        "MaxAttempts": 5,
+        "BackoffRate": 2.0,
+        "MaxDelaySeconds": 60,
+        "JitterStrategy": "FULL",
+    }
+
+
+def _catch(fail_state: str) -> dict[str, Any]:
+    return {"ErrorEquals": ["States.ALL"], "ResultPath": "$.failure", "Next": fail_state}
+
+
+def _fail(error: str, cause_template: str) -> dict[str, Any]:
+    return {
+        "Type": "Fail",
+        "Error": error,
+        "CausePath": f"States.Format('{cause_template}', $.failure.Cause)",
+    }
+
+
+def _batch_task(
+    settings: StateMachineSettings,
+    job_definition: str,
+    *,
+    job_name: str,
+    command: str,
+    failed: str,
+    result_path: str,
+    next_state: str | None = None,
+    end: bool = False,
+) -> dict[str, Any]:
+    state: dict[str, Any] = {
+        "Type": "Task",
+        "Resource": BATCH_SYNC,
+        "Parameters": {
+            "JobName.$": job_name,
+            "JobQueue": settings.job_queue,
+            "JobDefinition": job_definition,
+            "ContainerOverrides": {"Command.$": command},
+        },
+        "ResultSelector": {"job_id.$": "$.JobId", "log_stream.$": "$.Container.LogStreamName"},
+        "ResultPath": result_path,
+        "Retry": [_retry(BATCH_TRANSIENT_ERRORS)],
+        "Catch": [_catch(failed)],
+    }
+    if end:
+        state["End"] = True
+    else:
+        state["Next"] = next_state
+    return state

@@ -1,0 +1,307 @@
+"""Client for the PAVI API: start an execution, follow it, collect its results and logs.
+
+AWS configuration is the standard chain (``AWS_ENDPOINT_URL`` points it at another server).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final, Literal
+
+import pavi_common_s3
+
+from pavi_workflow.commands import RETRIEVAL_SCRIPT
+from pavi_workflow.request import DEFAULT_MAX_ENTRIES, Request, validate_request
+
+STATE_MACHINE_ENV: Final = "PAVI_STATE_MACHINE_ARN"
+LOG_GROUP_ENV: Final = "PAVI_LOG_GROUP"
+DEFAULT_LOG_GROUP: Final = "/aws/batch/job"
+#: Standard workflows: USD per state transition ($0.025 per 1,000).
+USD_PER_TRANSITION: Final = 0.025 / 1000
+
+JobState = Literal["PENDING", "RUNNING", "FAILED", "COMPLETED"]
+#: Step Functions execution status -> the PAVI API's job state.
+STATUS_MAP: Final[dict[str, JobState]] = {
+    "RUNNING": "RUNNING",
+    "PENDING_REDRIVE": "PENDING",
+    "SUCCEEDED": "COMPLETED",
+    "FAILED": "FAILED",
+    "TIMED_OUT": "FAILED",
+    "ABORTED": "FAILED",
+}
+
+
+class ClientError(Exception):
+    """A client operation that cannot be done (no ARN, execution not finished, …)."""
+
+
+@dataclass(frozen=True)
+class ExecutionStatus:
+    """An execution's state as the PAVI API reports it, with the failure cause if it failed."""
+
+    state: JobState
+    sfn_status: str
+    error: str | None = None
+    cause: str | None = None
+
+
+@dataclass(frozen=True)
+class ExecutionResults:
+    """The result URIs of a succeeded execution and how to read them."""
+
+    alignment: str
+    seq_info: str
+
+    def read_alignment(self) -> str:
+        """The ``.aln`` text."""
+        return pavi_common_s3.read_text(self.alignment)
+
+    def read_seq_info(self) -> Any:
+        """``aligned_seq_info.json``, parsed."""
+        return pavi_common_s3.read_json(self.seq_info)
+
+    def download(self, folder: Path) -> list[Path]:
+        """Copy both result files into ``folder``; return their paths."""
+        folder.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for uri in (self.alignment, self.seq_info):
+            target = folder / uri.rsplit("/", 1)[-1]
+            pavi_common_s3.download_file(uri, target)
+            paths.append(target)
+        return paths
+
+
+@dataclass(frozen=True)
+class LogLine:
+    """One CloudWatch Logs event of one Batch job of the execution."""
+
+    step: str
+    entry_id: str | None
+    job_id: str
+    log_stream: str
+    timestamp: int
+    message: str
+
+
+def start(
+    request: Any,
+    *,
+    state_machine_arn: str | None = None,
+    max_entries: int = DEFAULT_MAX_ENTRIES,
+    sfn: Any = None,
+) -> str:
+    """Validate ``request`` (cloud rules; RequestError lists the problems), start an execution
+    named with a fresh UUID and return its ARN."""
+    checked: Request = (
+        request
+        if isinstance(request, Request)
+        else validate_request(request, target="cloud", max_entries=max_entries)
+    )
+    arn = state_machine_arn or os.environ.get(STATE_MACHINE_ENV)
+    if not arn:
+        raise ClientError(f"no state machine: pass its ARN or set {STATE_MACHINE_ENV}")
+    sfn = sfn or _aws("stepfunctions")
+    response = sfn.start_execution(
+        stateMachineArn=arn, name=str(uuid.uuid4()), input=checked.to_json()
+    )
+    return str(response["executionArn"])
+
+
+def status(arn: str, *, sfn: Any = None) -> ExecutionStatus:
+    """The execution's PAVI job state; ``cause`` says which step (and entry) failed."""
+    sfn = sfn or _aws("stepfunctions")
+    described = sfn.describe_execution(executionArn=arn)
+    sfn_status = str(described["status"])
+    state = STATUS_MAP.get(sfn_status, "RUNNING")
+    if state != "FAILED":
+        return ExecutionStatus(state, sfn_status)
+    error = described.get("error") or sfn_status
+    cause = described.get("cause") or {
+        "TIMED_OUT": "the execution timed out",
+        "ABORTED": "the execution was aborted",
+    }.get(sfn_status, "")
+    return ExecutionStatus(state, sfn_status, str(error), summarize_cause(str(cause)))
+
+
+def results(arn: str, *, sfn: Any = None) -> ExecutionResults:
+    """The result URIs of a succeeded execution (ClientError otherwise)."""
+    sfn = sfn or _aws("stepfunctions")
+    described = sfn.describe_execution(executionArn=arn)
+    if described["status"] != "SUCCEEDED":
+        raise ClientError(f"{arn}: execution is {described['status']}, it has no results")
+    output = json.loads(described.get("output") or "{}")
+    return ExecutionResults(alignment=output["alignment"], seq_info=output["seq_info"])
+
+
+def history(arn: str, *, sfn: Any = None) -> list[dict[str, Any]]:
+    """Every event of the execution's history, oldest first."""
+    sfn = sfn or _aws("stepfunctions")
+    events: list[dict[str, Any]] = []
+    for page in sfn.get_paginator("get_execution_history").paginate(executionArn=arn):
+        events += page["events"]
+    return events
+
+
+def count_transitions(events: list[dict[str, Any]]) -> int:
+    """State transitions billed for a Standard execution (one per state entered)."""
+    return sum(1 for event in events if str(event["type"]).endswith("StateEntered"))
+
+
+@dataclass(frozen=True)
+class BatchJob:
+    """A Batch job an execution ran, found in its history."""
+
+    step: str
+    entry_id: str | None
+    job_id: str
+    log_stream: str | None
+
+
+def batch_jobs(events: list[dict[str, Any]]) -> list[BatchJob]:
+    """The Batch jobs of an execution (from the tasks' ends, linked to their submissions)."""
+    by_id = {event["id"]: event for event in events}
+    jobs = []
+    for event in events:
+        kind = event["type"]
+        if kind == "TaskSucceeded":
+            details = event.get("taskSucceededEventDetails", {})
+            payload = details.get("output", "")
+        elif kind == "TaskFailed":
+            details = event.get("taskFailedEventDetails", {})
+            payload = details.get("cause", "")
+        else:
+            continue
+        if details.get("resourceType") != "batch":
+            continue
+        job = _job_record(payload)
+        if job is None:
+            continue
+        step, entry_id = _scheduled_step(event, by_id)
+        jobs.append(BatchJob(step, entry_id, job[0], job[1]))
+    return jobs
+
+
+def logs(
+    arn: str, *, log_group: str | None = None, sfn: Any = None, logs_client: Any = None
+) -> list[LogLine]:
+    """The log lines of every Batch job of the execution, job by job in history order."""
+    group = log_group or os.environ.get(LOG_GROUP_ENV) or DEFAULT_LOG_GROUP
+    logs_client = logs_client or _aws("logs")
+    lines: list[LogLine] = []
+    for job in batch_jobs(history(arn, sfn=sfn)):
+        if not job.log_stream:
+            continue
+        token: str | None = None
+        while True:
+            kwargs: dict[str, Any] = {
+                "logGroupName": group,
+                "logStreamName": job.log_stream,
+                "startFromHead": True,
+            }
+            if token:
+                kwargs["nextToken"] = token
+            page = logs_client.get_log_events(**kwargs)
+            lines += [
+                LogLine(
+                    job.step, job.entry_id, job.job_id, job.log_stream, e["timestamp"], e["message"]
+                )
+                for e in page["events"]
+            ]
+            if not page["events"] or page.get("nextForwardToken") in (None, token):
+                break
+            token = page["nextForwardToken"]
+    return lines
+
+
+def cost_usd(transitions: int) -> float:
+    """Step Functions Standard cost of ``transitions`` state transitions."""
+    return transitions * USD_PER_TRANSITION
+
+
+def summarize_cause(cause: str) -> str:
+    """Shorten a Batch DescribeJobs JSON inside a cause to its status reason and exit code."""
+    head, sep, tail = cause.partition(": {")
+    if not sep:
+        return cause
+    try:
+        job = json.loads("{" + tail)
+    except json.JSONDecodeError:
+        return cause
+    if not isinstance(job, dict):
+        return cause
+    container = _get(job, "Container") or {}
+    parts = [
+        str(p)
+        for p in (
+            _get(job, "StatusReason"),
+            f"exit code {_get(container, 'ExitCode')}" if _get(container, "ExitCode") else None,
+            f"job {_get(job, 'JobId')}" if _get(job, "JobId") else None,
+        )
+        if p
+    ]
+    return f"{head}: {'; '.join(parts) or 'job failed'}"
+
+
+def _aws(service: str) -> Any:
+    """A boto3 client from the standard configuration (boto3 is imported on first use)."""
+    import boto3  # noqa: PLC0415 (keeps `pavi run` and `pavi asl` quick to start)
+
+    return boto3.client(service)  # type: ignore[call-overload]
+
+
+def _get(mapping: Any, key: str) -> Any:
+    """``key`` in PascalCase (Step Functions) or camelCase (the Batch API)."""
+    if not isinstance(mapping, dict):
+        return None
+    return mapping.get(key, mapping.get(key[0].lower() + key[1:]))
+
+
+def _job_record(payload: str) -> tuple[str, str | None] | None:
+    try:
+        job = json.loads(payload)
+    except (json.JSONDecodeError, TypeError):
+        return None
+    job_id = _get(job, "JobId")
+    if not job_id:
+        return None
+    stream = _get(_get(job, "Container"), "LogStreamName")
+    return str(job_id), (str(stream) if stream else None)
+
+
+def _scheduled_step(event: dict[str, Any], by_id: dict[int, Any]) -> tuple[str, str | None]:
+    """Walk back to the TaskScheduled event: the step from its command, the entry from --entry."""
+    current: dict[str, Any] | None = event
+    while current is not None and current["type"] != "TaskScheduled":
+        current = by_id.get(current.get("previousEventId", -1))
+    if current is None:
+        return "unknown", None
+    try:
+        params = json.loads(current["taskScheduledEventDetails"]["parameters"])
+        command = params["ContainerOverrides"]["Command"]
+    except (KeyError, TypeError, json.JSONDecodeError):
+        return "unknown", None
+    if command and command[0] == RETRIEVAL_SCRIPT and "--entry" in command:
+        entry = json.loads(command[command.index("--entry") + 1])
+        return "retrieval", str(entry.get("unique_entry_id"))
+    steps = {"pavi-alignment": "alignment", "pavi-seqinfo-align": "merge"}
+    return steps.get(command[0] if command else "", "unknown"), None
+
+
+__all__ = [
+    "BatchJob",
+    "ClientError",
+    "ExecutionResults",
+    "ExecutionStatus",
+    "LogLine",
+    "batch_jobs",
+    "count_transitions",
+    "history",
+    "logs",
+    "results",
+    "start",
+    "status",
+]

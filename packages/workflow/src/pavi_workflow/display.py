@@ -1,0 +1,77 @@
+"""What ``pavi run`` shows: progress while it runs (stderr) and a one-screen summary."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from pavi_workflow.runner import RunOutcome, StepRun
+
+
+class RunDisplay:
+    """A listener for the runner: a rich progress bar on a TTY, plain lines otherwise."""
+
+    def __init__(self, console: Console, total_retrievals: int) -> None:
+        self.console = console
+        self.live = console.is_terminal
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            disable=not self.live,
+        )
+        self.tasks = {
+            "retrieval": self.progress.add_task("retrieval", total=total_retrievals),
+            "alignment": self.progress.add_task("alignment", total=1),
+            "merge": self.progress.add_task("merge", total=1),
+        }
+
+    def __enter__(self) -> RunDisplay:
+        self.progress.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.progress.stop()
+
+    def __call__(self, event: str, step: StepRun) -> None:
+        """Runner callback."""
+        if event == "end":
+            self.progress.advance(self.tasks[step.step])
+        if not self.live:
+            state = "started" if event == "start" else _ending(step)
+            self.console.print(f"{step.label}: {state}", markup=False, highlight=False)
+
+
+def summary_table(outcome: RunOutcome) -> Table:
+    """Steps that ran, their exit codes and times, then the result files."""
+    table = Table(title="pavi run", title_justify="left")
+    for column in ("step", "entry", "exit", "seconds"):
+        table.add_column(column)
+    steps = [s for s in outcome.plan.steps if s.exit_code is not None]
+    for step in steps:
+        table.add_row(step.step, step.entry_id or "", str(step.exit_code), f"{step.seconds:.2f}")
+    not_run = len(outcome.plan.steps) - len(steps)
+    if not_run:
+        table.add_row("(not run)", f"{not_run} step(s)", "", "")
+    table.caption = (
+        f"results: {outcome.out_dir / 'results'}  manifest: {outcome.out_dir / 'run.json'}"
+        if outcome.ok
+        else f"FAILED: {outcome.error}"
+    )
+    return table
+
+
+def _ending(step: StepRun) -> str:
+    if step.ok:
+        return f"ok ({step.seconds:.2f}s)"
+    return f"failed, exit {step.exit_code}: {step.message}"

@@ -1,0 +1,228 @@
+"""Fixtures of the workflow tests: request cases, and the state machine on moto.
+
+The moto shim
+-------------
+moto 5.x runs ASL for real (its ``stepfunctions.parser`` is LocalStack's interpreter), but
+its service-integration layer ships with an empty parameter/response normaliser: Step
+Functions' PascalCase parameters (``JobName``, ``ContainerOverrides.Command``) reach boto3
+unconverted (boto3 wants ``jobName``), and camelCase responses (``jobId``) are not turned
+back into ``JobId``. The real service does both conversions. ``sfn_shim`` fills in the two
+normaliser hooks with moto's own converters (``_to_boto_request`` / ``_from_boto_response``)
+driven by botocore's service model, as AWS does; nothing in the production definition
+changes. ``batch_failures`` makes chosen jobs of moto's Docker-free Batch backend end FAILED
+(that backend otherwise marks every job SUCCEEDED, or every job FAILED with
+``MOTO_SIMPLE_BATCH_FAIL_AFTER``), so one entry's or one step's failure can be tested.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from pavi_workflow.asl import StateMachineSettings, build_definition
+
+REPO = Path(__file__).resolve().parents[3]
+NODE_BIN = REPO / "node_modules" / ".bin"
+REGION = "us-east-1"
+MOTO_CONFIG: Any = {
+    "stepfunctions": {"execute_state_machine": True},
+    "batch": {"use_docker": False},
+}
+
+
+@pytest.fixture
+def case_request(testdata: Path) -> Callable[[str], list[dict[str, Any]]]:
+    """A case's request with ``{data}`` replaced by the test data folder."""
+
+    def load(case: str) -> list[dict[str, Any]]:
+        text = (testdata / "cases" / case / "request.json").read_text(encoding="utf-8")
+        data: list[dict[str, Any]] = json.loads(text.replace("{data}", str(testdata)))
+        return data
+
+    return load
+
+
+@pytest.fixture
+def case_status(testdata: Path) -> Callable[[str], dict[str, Any]]:
+    """A case's expected/status.json."""
+
+    def load(case: str) -> dict[str, Any]:
+        path = testdata / "cases" / case / "expected" / "status.json"
+        status: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return status
+
+    return load
+
+
+@pytest.fixture(scope="session")
+def node_tool() -> Callable[[str], str]:
+    """Path of a tool from the repository's node_modules; fails with how to install it."""
+
+    def find(name: str) -> str:
+        path = NODE_BIN / name
+        if not path.exists() or shutil.which("node") is None:
+            pytest.fail(f"{name} is missing: run `npm ci` at the repository root ({REPO})")
+        return str(path)
+
+    return find
+
+
+@pytest.fixture
+def sfn_shim(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Give moto's service integrations the parameter/response normalisation AWS performs."""
+    from botocore.session import get_session
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service as sts,
+    )
+
+    session = get_session()
+
+    def operation(task: Any, service: str | None, action: str | None) -> Any:
+        name = action or task.resource.api_action
+        pascal = "".join(part[:1].upper() + part[1:] for part in name.split("_"))
+        model = session.get_service_model(task._get_boto_service_name(service))
+        return model.operation_model(pascal)
+
+    def normalise_parameters(
+        self: Any,
+        parameters: dict[str, Any],
+        boto_service_name: Any = None,
+        service_action_name: Any = None,
+    ) -> None:
+        shape = operation(self, boto_service_name, service_action_name).input_shape
+        self._to_boto_request(parameters, shape)
+
+    def normalise_response(
+        self: Any, response: Any, boto_service_name: Any = None, service_action_name: Any = None
+    ) -> None:
+        shape = operation(self, boto_service_name, service_action_name).output_shape
+        if shape is not None:
+            self._from_boto_response(response, shape)
+
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_callback as callback,
+    )
+
+    # moto polls a .sync job's status every 0.5 s; poll faster (speed only, same results).
+    monkeypatch.setattr(callback, "_DELAY_SECONDS_SYNC_CONDITION_CHECK", 0.02)
+    monkeypatch.setattr(sts.StateTaskService, "_normalise_parameters", normalise_parameters)
+    monkeypatch.setattr(sts.StateTaskService, "_normalise_response", normalise_response)
+
+
+@pytest.fixture
+def batch_failures(monkeypatch: pytest.MonkeyPatch) -> list[Callable[[list[str]], bool]]:
+    """Predicates on a job's command; a job whose command matches one ends FAILED."""
+    from moto.batch_simple.models import BatchSimpleBackend
+
+    predicates: list[Callable[[list[str]], bool]] = []
+    original = BatchSimpleBackend._mark_job_as_finished
+
+    def finish(self: Any, include_start_attempt: bool, job: Any) -> None:
+        original(self, include_start_attempt=include_start_attempt, job=job)
+        command = job._get_container_property("command", [])
+        if any(p(command) for p in predicates):
+            job.job_stopped = False
+            job._mark_stopped(success=False)
+
+    monkeypatch.setattr(BatchSimpleBackend, "_mark_job_as_finished", finish)
+    return predicates
+
+
+@dataclass
+class Pipeline:
+    """The state machine deployed on moto with a Batch queue and job definitions."""
+
+    sfn: Any
+    batch: Any
+    s3: Any
+    logs: Any
+    arn: str
+    bucket: str
+    definition: dict[str, Any]
+    executions: list[str] = field(default_factory=list)
+
+    def execute(self, request: Any, name: str) -> dict[str, Any]:
+        """Start an execution and wait for its end; return describe_execution."""
+        arn = self.sfn.start_execution(
+            stateMachineArn=self.arn, name=name, input=json.dumps(request)
+        )["executionArn"]
+        return self.wait(arn)
+
+    def wait(self, arn: str) -> dict[str, Any]:
+        """Poll until the execution is no longer RUNNING (moto runs it in a thread)."""
+        for _ in range(600):
+            described: dict[str, Any] = self.sfn.describe_execution(executionArn=arn)
+            if described["status"] != "RUNNING":
+                return described
+            time.sleep(0.05)
+        pytest.fail(f"execution {arn} did not finish")
+
+    def submitted_commands(self, arn: str) -> list[list[str]]:
+        """Commands Batch received for the execution's jobs, in submission order."""
+        from pavi_workflow.client import batch_jobs, history
+
+        jobs = batch_jobs(history(arn, sfn=self.sfn))
+        described = self.batch.describe_jobs(jobs=[j.job_id for j in jobs])["jobs"]
+        by_id = {job["jobId"]: job for job in described}
+        ordered = sorted(jobs, key=lambda j: by_id[j.job_id]["createdAt"])
+        return [list(by_id[j.job_id]["container"]["command"]) for j in ordered]
+
+
+@pytest.fixture
+def pipeline(sfn_shim: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pipeline]:
+    """moto (in process) with the state machine, an S3 bucket, Batch and CloudWatch Logs."""
+    from moto import mock_aws
+
+    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    with mock_aws(config=MOTO_CONFIG):
+        import pavi_common_s3
+
+        pavi_common_s3.reset_client()
+        iam, batch = boto3.client("iam"), boto3.client("batch")
+        role = iam.create_role(RoleName="pavi-sfn", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+        bucket = "pavi-test-bucket"
+        s3 = boto3.client("s3")
+        s3.create_bucket(Bucket=bucket)
+        env = batch.create_compute_environment(
+            computeEnvironmentName="pavi-ce", type="UNMANAGED", serviceRole=role
+        )["computeEnvironmentArn"]
+        queue = batch.create_job_queue(
+            jobQueueName="pavi-queue",
+            state="ENABLED",
+            priority=1,
+            computeEnvironmentOrder=[{"order": 1, "computeEnvironment": env}],
+        )["jobQueueArn"]
+        definitions = {
+            name: batch.register_job_definition(
+                jobDefinitionName=name,
+                type="container",
+                containerProperties={"image": f"{name}:0.1.0", "vcpus": 1, "memory": 512},
+            )["jobDefinitionArn"]
+            for name in ("pavi-seq-retrieval", "pavi-alignment", "pavi-seqinfo-align")
+        }
+        definition = build_definition(
+            StateMachineSettings(
+                job_queue=queue,
+                seq_retrieval_job_definition=definitions["pavi-seq-retrieval"],
+                alignment_job_definition=definitions["pavi-alignment"],
+                seqinfo_align_job_definition=definitions["pavi-seqinfo-align"],
+                bucket=bucket,
+            )
+        )
+        sfn = boto3.client("stepfunctions")
+        arn = sfn.create_state_machine(
+            name="pavi", definition=json.dumps(definition), roleArn=role, type="STANDARD"
+        )["stateMachineArn"]
+        yield Pipeline(sfn, batch, s3, boto3.client("logs"), arn, bucket, definition)
+        pavi_common_s3.reset_client()

@@ -1,0 +1,233 @@
+"""The state machine definition: validators, the EXPRESS guard, and runs on moto's interpreter."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pavi_workflow import asl
+from pavi_workflow.asl import StateMachineSettings, build_definition, check_workflow_type
+from pavi_workflow.client import cost_usd, count_transitions, history
+from pavi_workflow.request import validate_request
+from pavi_workflow.runner import plan_run
+
+SETTINGS = StateMachineSettings(
+    job_queue="arn:aws:batch:us-east-1:123456789012:job-queue/pavi",
+    seq_retrieval_job_definition="arn:aws:batch:us-east-1:123456789012:job-definition/r:1",
+    alignment_job_definition="arn:aws:batch:us-east-1:123456789012:job-definition/a:1",
+    seqinfo_align_job_definition="arn:aws:batch:us-east-1:123456789012:job-definition/m:1",
+    bucket="pavi-bucket",
+)
+CASES = sorted(
+    p.name
+    for p in (Path(__file__).resolve().parents[3] / "testdata" / "cases").iterdir()
+    if p.is_dir()
+)
+
+
+def _write(tmp_path: Path, definition: dict[str, Any]) -> Path:
+    path = tmp_path / "definition.json"
+    path.write_text(json.dumps(definition), encoding="utf-8")
+    return path
+
+
+def test_definition_passes_asl_validator(tmp_path: Path, node_tool: Callable[[str], str]) -> None:
+    path = _write(tmp_path, build_definition(SETTINGS))
+    done = subprocess.run(
+        [node_tool("asl-validator"), "--json-path", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "is valid" in done.stdout
+
+
+def test_definition_passes_statelint(tmp_path: Path, node_tool: Callable[[str], str]) -> None:
+    path = _write(tmp_path, build_definition(SETTINGS))
+    done = subprocess.run(
+        [node_tool("statelint"), str(path)], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.strip() == ""
+
+
+def test_validators_reject_a_broken_definition(
+    tmp_path: Path, node_tool: Callable[[str], str]
+) -> None:
+    definition = build_definition(SETTINGS)
+    definition["States"][asl.ALIGN]["Next"] = "NoSuchState"
+    path = _write(tmp_path, definition)
+    for tool in ("asl-validator", "statelint"):
+        args = (
+            [node_tool(tool), "--json-path", str(path)]
+            if tool == "asl-validator"
+            else [
+                node_tool(tool),
+                str(path),
+            ]
+        )
+        done = subprocess.run(args, capture_output=True, text=True, check=False)
+        assert done.returncode != 0 or "NoSuchState" in done.stdout, tool
+
+
+def test_express_with_sync_tasks_is_refused() -> None:
+    express = StateMachineSettings(**{**SETTINGS.__dict__, "workflow_type": "EXPRESS"})
+    with pytest.raises(ValueError, match=r"EXPRESS.*\.sync.*AlignSequences.*RetrieveEntry"):
+        build_definition(express)
+
+
+def test_guard_finds_sync_tasks_nested_in_parallel_branches() -> None:
+    definition = {
+        "StartAt": "P",
+        "States": {
+            "P": {
+                "Type": "Parallel",
+                "End": True,
+                "Branches": [
+                    {
+                        "StartAt": "T",
+                        "States": {"T": {"Type": "Task", "Resource": asl.BATCH_SYNC, "End": True}},
+                    }
+                ],
+            }
+        },
+    }
+    with pytest.raises(ValueError, match="EXPRESS"):
+        check_workflow_type(definition, "EXPRESS")
+    check_workflow_type(definition, "STANDARD")
+    with pytest.raises(ValueError, match="workflow_type"):
+        check_workflow_type(definition, "FAST")
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"bucket": "Bad_Bucket"}, "bucket"),
+        ({"bucket": "x'y"}, "bucket"),
+        ({"job_queue": ""}, "job_queue"),
+        ({"max_concurrency": -1}, "max_concurrency"),
+        ({"timeout_seconds": 0}, "timeout_seconds"),
+    ],
+)
+def test_bad_settings_are_refused(change: dict[str, Any], field: str) -> None:
+    with pytest.raises(ValueError, match=f"^{field}:"):
+        build_definition(StateMachineSettings(**{**SETTINGS.__dict__, **change}))
+
+
+def test_shape_follows_the_decisions() -> None:
+    definition = build_definition(SETTINGS)
+    states = definition["States"]
+    assert definition["TimeoutSeconds"] == 3600
+    assert definition["StartAt"] == asl.PREPARE
+    assert states[asl.STORE_REQUEST]["Resource"] == "arn:aws:states:::aws-sdk:s3:putObject"
+    assert states[asl.STORE_REQUEST]["Parameters"]["Body.$"] == "$.request"
+    retrieve = states[asl.RETRIEVE]
+    assert retrieve["MaxConcurrency"] == 40
+    assert retrieve["ItemSelector"]["entry.$"] == "$$.Map.Item.Value"
+    assert retrieve["ItemProcessor"]["ProcessorConfig"] == {"Mode": "INLINE"}
+    tasks = [retrieve["ItemProcessor"]["States"][asl.RETRIEVE_ENTRY], states[asl.ALIGN]]
+    tasks.append(states[asl.MERGE])
+    for task in tasks:
+        assert task["Resource"] == "arn:aws:states:::batch:submitJob.sync"
+        assert task["Parameters"]["ContainerOverrides"]["Command.$"].startswith("States.Array(")
+        assert set(task["ResultSelector"]) == {"job_id.$", "log_stream.$"}
+        assert task["Retry"][0]["JitterStrategy"] == "FULL"
+        assert "Batch.ServerException" in task["Retry"][0]["ErrorEquals"]
+        assert task["Catch"][0]["ErrorEquals"] == ["States.ALL"]
+    text = json.dumps(definition)
+    assert "Lambda" not in text
+    assert '"--entry", "' not in text  # no `.$` values hidden inside arrays
+
+
+def test_settings_reach_the_definition() -> None:
+    custom = StateMachineSettings(
+        **{**SETTINGS.__dict__, "max_concurrency": 7, "timeout_seconds": 99}
+    )
+    definition = build_definition(custom)
+    assert definition["TimeoutSeconds"] == 99
+    assert definition["States"][asl.RETRIEVE]["MaxConcurrency"] == 7
+    assert (
+        "s3://pavi-bucket/executions/"
+        in definition["States"][asl.PREPARE]["Parameters"]["work_prefix.$"]
+    )
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_moto_submits_the_runner_commands(
+    case: str, pipeline: Any, case_request: Callable[[str], list[dict[str, Any]]]
+) -> None:
+    entries = case_request(case)
+    name = f"exec-{case}"
+    described = pipeline.execute(entries, name)
+    assert described["status"] == "SUCCEEDED", described.get("cause")
+    prefix = f"s3://{pipeline.bucket}/executions/{name}/"
+    output = json.loads(described["output"])
+    assert output["alignment"] == f"{prefix}results/alignment-output.aln"
+    assert output["seq_info"] == f"{prefix}results/aligned_seq_info.json"
+
+    plan = plan_run(
+        validate_request(entries, target="local"), f"{prefix}work/", f"{prefix}results/"
+    )
+    submitted = pipeline.submitted_commands(described["executionArn"])
+    n = len(entries)
+    # Retrievals run concurrently: same set, all before the alignment, then the merge.
+    assert sorted(map(tuple, submitted[:n])) == sorted(tuple(s.command) for s in plan.retrievals)
+    assert submitted[n:] == [plan.alignment.command, plan.merge.command]
+
+    stored = pipeline.s3.get_object(Bucket=pipeline.bucket, Key=f"executions/{name}/request.json")
+    assert json.loads(stored["Body"].read()) == entries
+
+    transitions = count_transitions(history(described["executionArn"], sfn=pipeline.sfn))
+    print(f"{case}: {n} entries, {transitions} transitions, ${cost_usd(transitions):.6f}")
+    assert transitions <= 2 * n + 8
+
+
+def test_failing_retrieval_fails_the_execution_naming_the_entry(
+    pipeline: Any,
+    batch_failures: list[Callable[[list[str]], bool]],
+    case_request: Callable[[str], list[dict[str, Any]]],
+    case_status: Callable[[str], dict[str, Any]],
+) -> None:
+    case = "syn-failure-missing-seqid"
+    failed = [
+        t["unique_entry_id"]
+        for t in case_status(case)["steps"]["sequence_retrieval"]["tasks"]
+        if t["status"] == "failed"
+    ]
+    assert failed == ["002_pavF-3.1"]
+    batch_failures.append(lambda command: f'"unique_entry_id":"{failed[0]}"' in " ".join(command))
+    described = pipeline.execute(case_request(case), "exec-failing-entry")
+    assert described["status"] == "FAILED"
+    assert described["error"] == "RetrievalFailed"
+    assert described["cause"].startswith("retrieval of entry 002_pavF-3.1 failed: ")
+    commands = pipeline.submitted_commands(described["executionArn"])
+    assert all(c[0] == "pavi-seq-retrieval" for c in commands)  # alignment never submitted
+
+
+@pytest.mark.parametrize(
+    ("script", "error", "cause"),
+    [
+        ("pavi-alignment", "AlignmentFailed", "alignment failed: "),
+        ("pavi-seqinfo-align", "MergeFailed", "merge of the sequence info failed: "),
+    ],
+)
+def test_failing_step_fails_the_execution_naming_the_step(
+    script: str,
+    error: str,
+    cause: str,
+    pipeline: Any,
+    batch_failures: list[Callable[[list[str]], bool]],
+    case_request: Callable[[str], list[dict[str, Any]]],
+) -> None:
+    batch_failures.append(lambda command: command[0] == script)
+    described = pipeline.execute(case_request("syn-no-variants"), f"exec-{error}")
+    assert described["status"] == "FAILED"
+    assert described["error"] == error
+    assert described["cause"].startswith(cause)
+    submitted = [c[0] for c in pipeline.submitted_commands(described["executionArn"])]
+    assert submitted[-1] == script
