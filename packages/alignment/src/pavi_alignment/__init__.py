@@ -1,5 +1,14 @@
 """PAVI alignment job: Clustal Omega on the retrieved sequences."""
 
-from importlib.metadata import version
+from __future__ import annotations
 
-__version__ = version("pavi-alignment")
+from typing import Any
+
+
+def __getattr__(name: str) -> Any:
+    """``__version__``, read from the installed metadata on first use (keeps start-up fast)."""
+    if name == "__version__":
+        from importlib.metadata import version  # noqa: PLC0415
+
+        return version("pavi-alignment")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

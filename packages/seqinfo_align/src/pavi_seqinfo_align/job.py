@@ -1,0 +1,86 @@
+"""The merge job: seqinfo files from the work prefix + alignment → aligned_seq_info.json."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pavi_common_s3 as storage
+from pavi_common_s3.joblog import EXIT_USAGE, JobError, log
+
+from pavi_seqinfo_align.clustal import AlignmentFormatError, read_clustal_rows
+from pavi_seqinfo_align.merge import MappingError, align_seqinfo, merge_seqinfo, to_json
+from pavi_seqinfo_align.models import SeqInfo, SeqInfoError, parse_seqinfo
+
+JOB = "pavi-seqinfo-align"
+SEQINFO_PATTERN = "*-seqinfo.json"
+ALIGNMENT_NAME = "alignment-output.aln"
+OUTPUT_NAME = "aligned_seq_info.json"
+READ_WORKERS = 8
+
+
+def run(work_prefix: str, results_prefix: str) -> None:
+    """Merge every ``*-seqinfo.json`` of ``work_prefix`` and write the aligned result."""
+    uris = storage.list_uris(work_prefix, SEQINFO_PATTERN)
+    if not uris:
+        raise JobError(f"no {SEQINFO_PATTERN} files under {work_prefix}", EXIT_USAGE)
+    log(JOB, "start", seqinfo_files=len(uris), work_prefix=work_prefix)
+    merged = merge_seqinfo(zip(uris, _read_seqinfo_files(uris), strict=True))
+
+    alignment_uri = storage.join(results_prefix, ALIGNMENT_NAME)
+    try:
+        text = _decode(alignment_uri, storage.read_bytes(alignment_uri))
+        rows = read_clustal_rows(text)
+    except storage.ObjectNotFound:
+        raise JobError(f"{alignment_uri}: alignment file not found", EXIT_USAGE) from None
+    except AlignmentFormatError as err:
+        raise JobError(f"{alignment_uri}: {err}") from None
+
+    try:
+        output = align_seqinfo(merged, rows)
+    except MappingError as err:
+        raise JobError(f"{alignment_uri}: {err}") from None
+
+    output_uri = storage.join(results_prefix, OUTPUT_NAME)
+    storage.write_text(output_uri, json.dumps(to_json(output)))
+    log(
+        JOB,
+        "done",
+        records=len(output),
+        alignment_rows=len(rows),
+        aligned_records=sum(1 for value in output.values() if value.aligned_record),
+        output=output_uri,
+    )
+
+
+def _read_seqinfo_files(uris: list[str]) -> Iterator[dict[str, SeqInfo]]:
+    """Each file's validated mapping, in the given order (files fetched concurrently)."""
+    with ThreadPoolExecutor(max_workers=min(READ_WORKERS, len(uris))) as pool:
+        for uri, data in zip(uris, pool.map(storage.read_bytes, uris), strict=True):
+            yield parse_seqinfo_file(uri, data)
+
+
+def parse_seqinfo_file(uri: str, data: bytes) -> dict[str, SeqInfo]:
+    """Validate one seqinfo file's bytes; errors name the file and the record."""
+    try:
+        document: Any = json.loads(_decode(uri, data))
+    except (ValueError, RecursionError) as err:
+        raise JobError(f"{uri}: not valid JSON ({err})") from None
+    if not isinstance(document, dict):
+        raise JobError(f"{uri}: must hold a JSON object of record name -> seqinfo")
+    mapping: dict[str, SeqInfo] = {}
+    for name, value in document.items():
+        try:
+            mapping[name] = parse_seqinfo(value)
+        except SeqInfoError as err:
+            raise JobError(f"{uri}: record {name!r}: {err}") from None
+    return mapping
+
+
+def _decode(uri: str, data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise JobError(f"{uri}: not UTF-8 text ({err.reason} at byte {err.start})") from None

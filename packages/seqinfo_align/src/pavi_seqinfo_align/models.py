@@ -1,0 +1,189 @@
+"""Seqinfo values and embedded variants, validated with the original merge step's rules.
+
+Strict types (a JSON ``true`` or ``1.0`` is not an integer), required keys, unknown keys
+dropped. ``seq_length`` and ``seq_substitution_type`` are never read: they are recomputed from
+the positions and alleles, and the variant is re-validated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Self
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+
+SEQ_VARIANT_KEYS = (
+    "variant_id",
+    "genomic_seq_id",
+    "genomic_start_pos",
+    "genomic_end_pos",
+    "seq_length",
+    "genomic_ref_seq",
+    "genomic_alt_seq",
+    "seq_substitution_type",
+    "seq_start_pos",
+    "seq_end_pos",
+    "embedded_ref_seq_len",
+    "embedded_alt_seq_len",
+)
+ALIGNED_VARIANT_KEYS = (*SEQ_VARIANT_KEYS, "alignment_start_pos", "alignment_end_pos")
+
+
+class SeqInfoError(ValueError):
+    """A seqinfo value that does not follow the format; the message names the member."""
+
+
+class SeqVariant(BaseModel):
+    """A variant embedded in a sequence (the 12 keys of pipeline-contract §4.2)."""
+
+    model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
+
+    variant_id: str
+    genomic_seq_id: str
+    genomic_start_pos: int
+    genomic_end_pos: int
+    genomic_ref_seq: str = ""
+    genomic_alt_seq: str = ""
+    seq_start_pos: int
+    seq_end_pos: int
+    embedded_ref_seq_len: int
+    embedded_alt_seq_len: int
+
+    @field_validator("genomic_ref_seq", "genomic_alt_seq", mode="before")
+    @classmethod
+    def _null_allele_is_empty(cls, value: Any) -> Any:
+        return "" if value is None else value
+
+    @model_validator(mode="after")
+    def _check_variant(self) -> Self:
+        if self.genomic_start_pos > self.genomic_end_pos:
+            raise ValueError(
+                f"genomic_start_pos ({self.genomic_start_pos}) > "
+                f"genomic_end_pos ({self.genomic_end_pos})"
+            )
+        if not self.genomic_ref_seq and not self.genomic_alt_seq:
+            raise ValueError("genomic_ref_seq and genomic_alt_seq are both empty")
+        if not self.genomic_ref_seq and self.genomic_end_pos != self.genomic_start_pos + 1:
+            raise ValueError(
+                "insertion (empty genomic_ref_seq) must have "
+                "genomic_end_pos == genomic_start_pos + 1 (the two flanking bases)"
+            )
+        return self
+
+    @property
+    def seq_length(self) -> int:
+        """Genomic span of the variant."""
+        return self.genomic_end_pos - self.genomic_start_pos + 1
+
+    @property
+    def seq_substitution_type(self) -> str:
+        """``substitution``, ``deletion``, ``insertion`` or ``indel``, from the alleles."""
+        ref, alt = self.genomic_ref_seq, self.genomic_alt_seq
+        if ref and alt and len(ref) == len(alt):
+            return "substitution"
+        if not alt:
+            return "deletion"
+        if not ref:
+            return "insertion"
+        return "indel"
+
+    def to_json(self) -> dict[str, Any]:
+        """The variant's JSON object, keys in the contract's order."""
+        return {key: getattr(self, key) for key in SEQ_VARIANT_KEYS}
+
+    def aligned(self, alignment_start_pos: int, alignment_end_pos: int) -> AlignedVariant:
+        """This variant with its alignment columns."""
+        return AlignedVariant.model_validate(
+            {
+                **self.model_dump(),
+                "alignment_start_pos": alignment_start_pos,
+                "alignment_end_pos": alignment_end_pos,
+            }
+        )
+
+
+class AlignedVariant(SeqVariant):
+    """A variant that also carries its alignment columns."""
+
+    alignment_start_pos: int
+    alignment_end_pos: int
+
+    def to_json(self) -> dict[str, Any]:
+        """The variant's JSON object, keys in the contract's order."""
+        return {key: getattr(self, key) for key in ALIGNED_VARIANT_KEYS}
+
+
+@dataclass(frozen=True)
+class SeqInfo:
+    """One record's info: every member optional; ``None`` means the key is absent."""
+
+    sequence: str | None = None
+    error: str | None = None
+    embedded_variants: tuple[SeqVariant, ...] | None = None
+
+    @property
+    def already_aligned(self) -> bool:
+        """Whether the variants were read as already-aligned variants."""
+        return any(isinstance(v, AlignedVariant) for v in self.embedded_variants or ())
+
+
+def parse_seqinfo(value: Any) -> SeqInfo:
+    """Validate and rebuild one seqinfo value (seqinfo-align.md §2)."""
+    if not isinstance(value, dict):
+        raise SeqInfoError(f"value must be an object, not {_json_type(value)}")
+    sequence = _optional_string(value, "sequence")
+    error = _optional_string(value, "error")
+    variants: tuple[SeqVariant, ...] | None = None
+    if "embedded_variants" in value:
+        raw = value["embedded_variants"]
+        if not isinstance(raw, list):
+            raise SeqInfoError(f"embedded_variants: must be an array, not {_json_type(raw)}")
+        for index, item in enumerate(raw):
+            if not isinstance(item, dict):
+                raise SeqInfoError(
+                    f"embedded_variants[{index}]: must be an object, not {_json_type(item)}"
+                )
+        model = AlignedVariant if any("alignment_start_pos" in v for v in raw) else SeqVariant
+        variants = tuple(_parse_variant(model, index, item) for index, item in enumerate(raw))
+    return SeqInfo(sequence=sequence, error=error, embedded_variants=variants)
+
+
+def _parse_variant(model: type[SeqVariant], index: int, item: dict[str, Any]) -> SeqVariant:
+    try:
+        return model.model_validate(item)
+    except ValidationError as err:
+        raise SeqInfoError(f"embedded_variants[{index}]{_first_problem(err)}") from None
+
+
+def _first_problem(err: ValidationError) -> str:
+    """``.field: problem`` of the first validation error (plus how many more there are)."""
+    problems = err.errors(include_url=False)
+    first = problems[0]
+    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"])
+    message = first["msg"].removeprefix("Value error, ")
+    more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+    return f"{where}: {message}{more}"
+
+
+def _optional_string(value: dict[str, Any], key: str) -> str | None:
+    if key not in value:
+        return None
+    member = value[key]
+    if not isinstance(member, str):
+        raise SeqInfoError(f"{key}: must be a string, not {_json_type(member)}")
+    return member
+
+
+def _json_type(value: Any) -> str:
+    """The JSON name of a parsed value's type, for messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"

@@ -1,0 +1,107 @@
+"""Fixtures of the seqinfo_align tests: schema validators, job runner, case folders."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+from pavi_seqinfo_align.cli import main
+from referencing import Registry, Resource
+
+SCHEMAS = Path(__file__).resolve().parents[3] / "schemas"
+
+
+@dataclass(frozen=True)
+class Validators:
+    """JSON Schema validators of the seqinfo files and of the merged output."""
+
+    seqinfo: Draft202012Validator
+    aligned: Draft202012Validator
+
+
+@pytest.fixture(scope="session")
+def validators() -> Validators:
+    """Validators built from /schemas (the aligned schema refers to the seqinfo schema)."""
+    schemas = {p.name: json.loads(p.read_text()) for p in SCHEMAS.glob("*.schema.json")}
+    for schema in schemas.values():
+        Draft202012Validator.check_schema(schema)
+    registry: Registry[Any] = Registry().with_resources(
+        (schema["$id"], Resource.from_contents(schema)) for schema in schemas.values()
+    )
+    return Validators(
+        seqinfo=Draft202012Validator(schemas["seqinfo.schema.json"], registry=registry),
+        aligned=Draft202012Validator(schemas["aligned-seq-info.schema.json"], registry=registry),
+    )
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """Exit code and stderr lines of one in-process run of the console script."""
+
+    code: int
+    lines: list[str]
+
+    @property
+    def last(self) -> str:
+        """The last stderr line (the one-line error of a failing job)."""
+        return self.lines[-1] if self.lines else ""
+
+    def log_events(self) -> list[dict[str, Any]]:
+        """The JSON log records."""
+        return [json.loads(line) for line in self.lines if line.startswith("{")]
+
+
+@pytest.fixture
+def run_merge(capsys: pytest.CaptureFixture[str]) -> Callable[[str, str], JobResult]:
+    """Run ``pavi-seqinfo-align --work-prefix W --results-prefix R`` in this process."""
+
+    def run(work: str, results: str) -> JobResult:
+        capsys.readouterr()
+        try:
+            main(["--work-prefix", work, "--results-prefix", results])
+            code = 0
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        return JobResult(code, capsys.readouterr().err.splitlines())
+
+    return run
+
+
+@pytest.fixture
+def work_results(tmp_path: Path) -> tuple[Path, Path]:
+    """Empty local work and results folders."""
+    work, results = tmp_path / "work", tmp_path / "results"
+    work.mkdir()
+    results.mkdir()
+    return work, results
+
+
+def variant(**changes: Any) -> dict[str, Any]:
+    """A valid sequence-level variant object (12 keys), with ``changes`` applied."""
+    base: dict[str, Any] = {
+        "variant_id": "v1",
+        "genomic_seq_id": "chr1",
+        "genomic_start_pos": 25,
+        "genomic_end_pos": 25,
+        "seq_length": 1,
+        "genomic_ref_seq": "C",
+        "genomic_alt_seq": "A",
+        "seq_substitution_type": "substitution",
+        "seq_start_pos": 2,
+        "seq_end_pos": 2,
+        "embedded_ref_seq_len": 1,
+        "embedded_alt_seq_len": 1,
+    }
+    base.update(changes)
+    return base
+
+
+@pytest.fixture
+def make_variant() -> Callable[..., dict[str, Any]]:
+    """Factory of valid variant objects (keyword arguments override members)."""
+    return variant
