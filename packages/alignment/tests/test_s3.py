@@ -53,6 +53,14 @@ def test_parity_on_s3(
         get(f"{prefix}/results/alignment-output.aln")
         == (expected / "alignment-output.aln").read_bytes()
     )
+
+    def tags(key: str) -> dict[str, str]:
+        tag_set = s3.get_object_tagging(Bucket=s3_bucket, Key=key)["TagSet"]
+        return {t["Key"]: t["Value"] for t in tag_set}
+
+    # the lifecycle rule expires tagged work objects; results are kept
+    assert tags(f"{prefix}/work/alignment-input.fa") == {"pavi:stage": "work"}
+    assert tags(f"{prefix}/results/alignment-output.aln") == {}
     assert _keys(s3, s3_bucket) == sorted(
         [
             *staged,

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 from pavi_common_s3 import (
+    WORK_TAGS,
     BucketNotFound,
     ObjectNotFound,
     StorageError,
@@ -72,6 +73,28 @@ def test_large_objects_go_through_multipart(s3_bucket: str, s3: S3Client, tmp_pa
     download_file(f"s3://{s3_bucket}/big/file.bin", tmp_path / "back.bin")
     assert (tmp_path / "back.bin").read_bytes() == data
     assert read_bytes(f"s3://{s3_bucket}/big/bytes.bin") == data
+
+
+def test_tags_on_single_put_multipart_and_file_uploads(
+    s3_bucket: str, s3: S3Client, tmp_path: Path
+) -> None:
+    small = tmp_path / "small.txt"
+    small.write_text("x")
+    write_text(f"s3://{s3_bucket}/t/put.txt", "x", tags=WORK_TAGS)
+    write_bytes(f"s3://{s3_bucket}/t/multi.bin", os.urandom(20 * MB), tags=WORK_TAGS)
+    upload_file(small, f"s3://{s3_bucket}/t/file.txt", tags={"a": "b c", "pavi:stage": "work"})
+    write_text(f"s3://{s3_bucket}/t/plain.txt", "x")
+
+    def tags(key: str) -> dict[str, str]:
+        tag_set = s3.get_object_tagging(Bucket=s3_bucket, Key=key)["TagSet"]
+        return {t["Key"]: t["Value"] for t in tag_set}
+
+    assert tags("t/put.txt") == {"pavi:stage": "work"}
+    assert tags("t/multi.bin") == {"pavi:stage": "work"}
+    assert tags("t/file.txt") == {"a": "b c", "pavi:stage": "work"}
+    assert tags("t/plain.txt") == {}
+    write_text(tmp_path / "local.txt", "x", tags=WORK_TAGS)  # ignored for local files
+    assert (tmp_path / "local.txt").read_text() == "x"
 
 
 def test_listing_paginates_past_1000_keys(s3_bucket: str) -> None:

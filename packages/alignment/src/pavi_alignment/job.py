@@ -53,7 +53,9 @@ def run(work_prefix: str, results_prefix: str, seq_type: str, threads: int) -> N
         sequences=records,
         input_bytes=len(alignment_input.data),
     )
-    storage.write_bytes(storage.join(work_prefix, INPUT_NAME), alignment_input.data)
+    storage.write_bytes(
+        storage.join(work_prefix, INPUT_NAME), alignment_input.data, tags=storage.WORK_TAGS
+    )
 
     with tempfile.TemporaryDirectory(prefix="pavi-alignment-") as tmp:
         workdir = Path(tmp)

@@ -6,6 +6,7 @@ import fnmatch
 import json
 import os
 import sys
+from collections.abc import Mapping
 from typing import Any
 
 from pavi_common_s3 import local
@@ -26,6 +27,10 @@ __all__ = [
     "write_bytes",
     "write_text",
 ]
+
+#: Tags of the pipeline's intermediate objects (``executions/*/work/``): the bucket's lifecycle
+#: rule expires objects carrying them, while untagged results stay.
+WORK_TAGS: Mapping[str, str] = {"pavi:stage": "work"}
 
 MAX_PRESIGN_SECONDS = 7 * 24 * 3600  # SigV4's limit
 
@@ -71,23 +76,28 @@ def read_json(uri: UriLike) -> Any:
         raise StorageError(os.fspath(uri), f"invalid JSON: {err}") from err
 
 
-def write_bytes(uri: UriLike, data: bytes) -> None:
-    """Write ``data`` atomically (readers see the old content or the new, never a part)."""
+def write_bytes(uri: UriLike, data: bytes, *, tags: Mapping[str, str] | None = None) -> None:
+    """Write ``data`` atomically (readers see the old content or the new, never a part).
+
+    ``tags`` become S3 object tags (ignored for local files).
+    """
     loc = _writable(uri)
     if loc.kind == "local":
         local.write_bytes(loc.path, loc.uri, data)
         return
     from pavi_common_s3 import s3  # noqa: PLC0415
 
-    s3.write_bytes(loc, data)
+    s3.write_bytes(loc, data, tags)
 
 
-def write_text(uri: UriLike, text: str) -> None:
-    """Write ``text`` as UTF-8, atomically."""
-    write_bytes(uri, text.encode("utf-8"))
+def write_text(uri: UriLike, text: str, *, tags: Mapping[str, str] | None = None) -> None:
+    """Write ``text`` as UTF-8, atomically (``tags`` as for ``write_bytes``)."""
+    write_bytes(uri, text.encode("utf-8"), tags=tags)
 
 
-def upload_file(local_path: UriLike, uri: UriLike) -> None:
+def upload_file(
+    local_path: UriLike, uri: UriLike, *, tags: Mapping[str, str] | None = None
+) -> None:
     """Copy a local file to ``uri`` atomically (multipart to S3 for large files)."""
     source = os.fspath(local_path)
     loc = _writable(uri)
@@ -96,7 +106,7 @@ def upload_file(local_path: UriLike, uri: UriLike) -> None:
         return
     from pavi_common_s3 import s3  # noqa: PLC0415
 
-    s3.upload_file(source, loc)
+    s3.upload_file(source, loc, tags)
 
 
 def download_file(uri: UriLike, local_path: UriLike) -> None:

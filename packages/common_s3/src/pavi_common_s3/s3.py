@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO
+from urllib.parse import urlencode
 
 from boto3.s3.transfer import create_transfer_manager
 
@@ -45,32 +46,42 @@ def read_bytes(loc: Location) -> bytes:
             return body.read()
 
 
-def write_bytes(loc: Location, data: bytes) -> None:
+def _extra_args(tags: Mapping[str, str] | None) -> dict[str, str]:
+    """PutObject/CreateMultipartUpload arguments carrying the object tags."""
+    return {"Tagging": urlencode(dict(tags))} if tags else {}
+
+
+def write_bytes(loc: Location, data: bytes, tags: Mapping[str, str] | None = None) -> None:
     """One PUT below the multipart threshold, else a multipart upload (aborted on failure)."""
     key = object_key(loc)
     if len(data) < TRANSFER_CONFIG.multipart_threshold:
         with translated(loc):
-            get_client().put_object(Bucket=loc.bucket, Key=key, Body=data)
+            if tags:
+                get_client().put_object(
+                    Bucket=loc.bucket, Key=key, Body=data, Tagging=urlencode(dict(tags))
+                )
+            else:
+                get_client().put_object(Bucket=loc.bucket, Key=key, Body=data)
         return
-    _upload(io.BytesIO(data), loc, key)
+    _upload(io.BytesIO(data), loc, key, tags)
 
 
-def upload_file(source: str, loc: Location) -> None:
+def upload_file(source: str, loc: Location, tags: Mapping[str, str] | None = None) -> None:
     """Upload the local file ``source`` (multipart above the threshold)."""
     key = object_key(loc)
     with local.translated(source):
         if not local.exists(source, source):
             raise ObjectNotFound(source, "no such file to upload")
         with Path(source).open("rb") as stream:
-            _upload(stream, loc, key)
+            _upload(stream, loc, key, tags)
 
 
-def _upload(stream: IO[bytes], loc: Location, key: str) -> None:
+def _upload(stream: IO[bytes], loc: Location, key: str, tags: Mapping[str, str] | None) -> None:
     with (
         translated(loc),
         create_transfer_manager(get_client(), TRANSFER_CONFIG) as manager,
     ):
-        manager.upload(stream, loc.bucket, key).result()
+        manager.upload(stream, loc.bucket, key, extra_args=_extra_args(tags)).result()
 
 
 def download_file(loc: Location, target: str) -> None:
