@@ -6,14 +6,12 @@ from typing import Final
 
 import pulumi
 import pulumi_aws as aws
+from pavi_common_s3 import WORK_TAGS
 
 from pavi_infra import policies
 from pavi_infra.base import Component
 from pavi_infra.config import StackConfig
 
-#: The tag the jobs put on every object they write under `executions/{name}/work/`.
-WORK_TAG_KEY: Final = "pavi:stage"
-WORK_TAG_VALUE: Final = "work"
 #: Days after which an unfinished multipart upload under `executions/` is aborted.
 ABORT_MULTIPART_DAYS: Final = 1
 
@@ -69,7 +67,7 @@ class Storage(Component):
                     status="Enabled",
                     filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(
                         and_=aws.s3.BucketLifecycleConfigurationRuleFilterAndArgs(
-                            prefix="executions/", tags={WORK_TAG_KEY: WORK_TAG_VALUE}
+                            prefix="executions/", tags=dict(WORK_TAGS)
                         )
                     ),
                     expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(
