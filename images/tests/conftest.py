@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -54,37 +53,42 @@ RunContainer = Callable[..., subprocess.CompletedProcess[str]]
 
 @pytest.fixture(scope="session")
 def run_container(engine: Engine) -> RunContainer:
-    """Run a command in an image as its own (non-root) user, with same-path bind mounts."""
+    """Run an image as its own (non-root) user, with same-path bind mounts.
+
+    ``args`` follow the image's entrypoint (its console script), as Batch's Command does;
+    ``entrypoint`` replaces it to run another program of the image.
+    """
 
     def run(
         ref: str,
-        command: Sequence[str] = (),
+        args: Sequence[str] = (),
         mounts: Sequence[Mount] = (),
         *,
+        entrypoint: str | None = None,
         host_network: bool = False,
     ) -> subprocess.CompletedProcess[str]:
-        args = ["run", "--rm", "--network", "host" if host_network else "none"]
+        options = ["run", "--rm", "--network", "host" if host_network else "none"]
         for path, mode in mounts:
-            args += ["--volume", f"{path}:{path}:{mode}"]
-        return engine.run(*args, ref, *command, check=False)
+            options += ["--volume", f"{path}:{path}:{mode}"]
+        if entrypoint is not None:
+            options += ["--entrypoint", entrypoint]
+        return engine.run(*options, ref, *args, check=False)
 
     return run
 
 
-HostRun = Callable[[Sequence[str]], subprocess.CompletedProcess[str]]
+HostRun = Callable[[str, Sequence[str]], subprocess.CompletedProcess[str]]
 
 
 @pytest.fixture(scope="session")
 def run_host() -> HostRun:
-    """Run a job command with the console scripts installed beside this Python (the venv)."""
+    """Run a console script installed beside this Python (the venv) with the same arguments."""
 
-    def run(command: Sequence[str]) -> subprocess.CompletedProcess[str]:
-        script = Path(sys.executable).parent / command[0]
-        if not script.is_file():
-            pytest.fail(f"{script} is missing: `uv sync --all-packages --group dev`")
-        return subprocess.run(
-            [str(script), *command[1:]], capture_output=True, text=True, check=False
-        )
+    def run(script: str, args: Sequence[str]) -> subprocess.CompletedProcess[str]:
+        path = Path(sys.executable).parent / script
+        if not path.is_file():
+            pytest.fail(f"{path} is missing: `uv sync --all-packages --group dev`")
+        return subprocess.run([str(path), *args], capture_output=True, text=True, check=False)
 
     return run
 
@@ -130,9 +134,3 @@ def read_tree(folder: Path) -> dict[str, bytes]:
 def tree() -> Callable[[Path], dict[str, bytes]]:
     """read_tree as a fixture (tests cannot import this module)."""
     return read_tree
-
-
-@pytest.fixture(scope="session")
-def engine_env(engine: Engine) -> dict[str, str]:
-    """The environment child processes need to use the engine (CONTAINERS_CONF for podman)."""
-    return {**os.environ, **engine.env}

@@ -22,14 +22,17 @@ from pavi_images.rangeserver import RequestLog
 FOLDERS = list(JOBS)
 Proc = subprocess.CompletedProcess[str]
 RunContainer = Callable[..., Proc]
-RunHost = Callable[[Sequence[str]], Proc]
+RunHost = Callable[[str, Sequence[str]], Proc]
+RETRIEVAL = JOBS["seq_retrieval"][1]
+ALIGNMENT = JOBS["alignment"][1]
+MERGE = JOBS["seqinfo_align"][1]
 Dir = Callable[[str], Path]
 Tree = Callable[[Path], dict[str, bytes]]
 
 
 @pytest.mark.parametrize("folder", FOLDERS)
 def test_image_metadata(engine: Engine, images: dict[str, str], folder: str) -> None:
-    """OCI labels name the package and version; non-root user; the script is the command."""
+    """OCI labels name the package and version; non-root user; the script is the entrypoint."""
     inspect = json.loads(engine.run("image", "inspect", images[folder]).stdout)[0]
     config = inspect.get("Config") or inspect["ContainerConfig"]
     labels = config["Labels"]
@@ -39,8 +42,8 @@ def test_image_metadata(engine: Engine, images: dict[str, str], folder: str) -> 
     assert labels["org.opencontainers.image.source"].startswith("https://")
     assert labels["org.opencontainers.image.description"]
     assert config["User"] == "10001:10001"
-    assert config["Cmd"] == [script, "--help"]
-    assert not config.get("Entrypoint")
+    assert config["Entrypoint"] == [script]
+    assert config["Cmd"] == ["--help"]
 
 
 @pytest.mark.parametrize("folder", FOLDERS)
@@ -70,7 +73,7 @@ def test_no_compilers_pip_or_aws_cli(
         'python3 -c \'import importlib.util as u; print(u.find_spec("pip"), '
         'u.find_spec("setuptools"))\''
     )
-    proc = run_container(images[folder], ["sh", "-c", probe])
+    proc = run_container(images[folder], ["-c", probe], entrypoint="sh")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["10001", "None", "None"]
 
@@ -79,7 +82,7 @@ def test_alignment_image_has_clustalo_124(
     run_container: RunContainer, images: dict[str, str]
 ) -> None:
     """Debian's clustalo 1.2.4 is on PATH in the alignment image."""
-    proc = run_container(images["alignment"], ["clustalo", "--version"])
+    proc = run_container(images["alignment"], ["--version"], entrypoint="clustalo")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "1.2.4"
 
@@ -92,14 +95,14 @@ def test_seq_retrieval_image_loads_system_libcurl(
         "import ctypes, os; ctypes.CDLL('libcurl.so.4'); "
         "print(os.path.getsize('/etc/ssl/certs/ca-certificates.crt') > 0)"
     )
-    proc = run_container(images["seq_retrieval"], ["python3", "-c", probe])
+    proc = run_container(images["seq_retrieval"], ["-c", probe], entrypoint="python3")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "True"
 
 
 def _retrieval(entry: dict[str, object], out: Path, variants: Path) -> list[str]:
+    """The retrieval job's arguments (the image's entrypoint supplies the script)."""
     return [
-        "pavi-seq-retrieval",
         "--entry",
         json.dumps(entry, separators=(",", ":")),
         "--output-type",
@@ -123,7 +126,7 @@ def test_seq_retrieval_local_genome(
     host_out, ctr_out = writable_dir("host"), writable_dir("container")
     mounts = [(example.genome_dir, "ro"), (example.variants, "ro"), (ctr_out, "rw")]
     for entry in example.entries:
-        host = run_host(_retrieval(entry, host_out, example.variants))
+        host = run_host(RETRIEVAL, _retrieval(entry, host_out, example.variants))
         assert host.returncode == 0, host.stderr
         ctr = run_container(
             images["seq_retrieval"], _retrieval(entry, ctr_out, example.variants), mounts
@@ -151,7 +154,7 @@ def test_seq_retrieval_over_http(
     ]
     host_out, ctr_out = writable_dir("host"), writable_dir("container")
     for entry in entries:
-        host = run_host(_retrieval(entry, host_out, example.variants))
+        host = run_host(RETRIEVAL, _retrieval(entry, host_out, example.variants))
         assert host.returncode == 0, host.stderr
     served_to_host = len(log.entries)
     for entry in entries:
@@ -185,12 +188,12 @@ def test_alignment_on_protein_set(
         work, results = writable_dir(f"{name}/work"), writable_dir(f"{name}/results")
         for fasta in fastas:
             shutil.copy(fasta, work / fasta.name)
-        command = ["pavi-alignment", "--work-prefix", str(work), "--results-prefix", str(results)]
+        args = ["--work-prefix", str(work), "--results-prefix", str(results)]
         if name == "host":
-            proc = run_host(command)
+            proc = run_host(ALIGNMENT, args)
         else:
             mounts = [(work, "rw"), (results, "rw")]
-            proc = run_container(images["alignment"], command, mounts)
+            proc = run_container(images["alignment"], args, mounts)
         assert proc.returncode == 0, proc.stderr
         runs[name] = (tree(work), tree(results))
     assert "alignment-output.aln" in runs["host"][1]
@@ -208,16 +211,16 @@ def test_seqinfo_align_on_example_outputs(
     """The merge job in its image, on the example's work files and alignment, as on the host."""
     work, results = writable_dir("work"), writable_dir("results")
     for entry in example.entries:
-        assert run_host(_retrieval(entry, work, example.variants)).returncode == 0
-    align = ["pavi-alignment", "--work-prefix", str(work), "--results-prefix", str(results)]
-    assert run_host(align).returncode == 0
+        assert run_host(RETRIEVAL, _retrieval(entry, work, example.variants)).returncode == 0
+    align = ["--work-prefix", str(work), "--results-prefix", str(results)]
+    assert run_host(ALIGNMENT, align).returncode == 0
     ctr_results = writable_dir("container")
     shutil.copy(results / "alignment-output.aln", ctr_results / "alignment-output.aln")
 
     def merge(out: Path) -> list[str]:
-        return ["pavi-seqinfo-align", "--work-prefix", str(work), "--results-prefix", str(out)]
+        return ["--work-prefix", str(work), "--results-prefix", str(out)]
 
-    host = run_host(merge(results))
+    host = run_host(MERGE, merge(results))
     assert host.returncode == 0, host.stderr
     ctr = run_container(
         images["seqinfo_align"], merge(ctr_results), [(work, "ro"), (ctr_results, "rw")]
@@ -230,9 +233,7 @@ def test_seqinfo_align_on_example_outputs(
 
 def test_bad_input_is_one_line_exit_2(run_container: RunContainer, images: dict[str, str]) -> None:
     """Inside the image too, a bad entry is one `<command>: error:` line and exit code 2."""
-    proc = run_container(
-        images["seq_retrieval"], ["pavi-seq-retrieval", "--entry", "{}", "--output-prefix", "/tmp"]
-    )
+    proc = run_container(images["seq_retrieval"], ["--entry", "{}", "--output-prefix", "/tmp"])
     assert proc.returncode == 2
     last = proc.stderr.strip().splitlines()[-1]
     assert last.startswith("pavi-seq-retrieval: error: ")

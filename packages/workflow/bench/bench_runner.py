@@ -68,12 +68,9 @@ def run_original_style(entries: list[dict[str, object]], base_url: str, out: Pat
                     shutil.copyfileobj(response, local, 1 << 20)
             local_entry = {**entry, "fasta_file_url": f"file://{task_dir}/{name}"}
             command = retrieval_command(local_entry, work)
-            subprocess.run(executor.argv("retrieval", command), check=True, capture_output=True)
-    for step, command in (
-        ("alignment", alignment_command(work, results)),
-        ("merge", merge_command(work, results)),
-    ):
-        subprocess.run(executor.argv(step, command), check=True, capture_output=True)
+            subprocess.run(executor.argv(command), check=True, capture_output=True)
+    for command in (alignment_command(work, results), merge_command(work, results)):
+        subprocess.run(executor.argv(command), check=True, capture_output=True)
     return time.perf_counter() - started
 
 

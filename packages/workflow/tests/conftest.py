@@ -9,14 +9,23 @@ unconverted (boto3 wants ``jobName``), and camelCase responses (``jobId``) are n
 back into ``JobId``. The real service does both conversions. ``sfn_shim`` fills in the two
 normaliser hooks with moto's own converters (``_to_boto_request`` / ``_from_boto_response``)
 driven by botocore's service model, as AWS does; nothing in the production definition
-changes. ``batch_failures`` makes chosen jobs of moto's Docker-free Batch backend end FAILED
+changes. moto's ``describe_jobs`` iterates its job dict while the Map's concurrent iterations
+submit jobs into it, which sometimes fails a ``.sync`` poll with "dictionary changed size
+during iteration"; the shim iterates a snapshot instead (AWS has no such race).
+
+``batch_failures`` makes chosen jobs of moto's Docker-free Batch backend end FAILED
 (that backend otherwise marks every job SUCCEEDED, or every job FAILED with
 ``MOTO_SIMPLE_BATCH_FAIL_AFTER``), so one entry's or one step's failure can be tested.
+
+What a Batch job runs is its image's ``ENTRYPOINT`` followed by the job's ``Command``; moto runs
+no containers, so the tests read each image's entrypoint from its Dockerfile (the image smoke
+tests check the built images carry it) and put it in front of the submitted command.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -31,6 +40,7 @@ from pavi_workflow.asl import StateMachineSettings, build_definition
 REPO = Path(__file__).resolve().parents[3]
 NODE_BIN = REPO / "node_modules" / ".bin"
 REGION = "us-east-1"
+JOB_FOLDERS = ("seq_retrieval", "alignment", "seqinfo_align")
 MOTO_CONFIG: Any = {
     "stepfunctions": {"execute_state_machine": True},
     "batch": {"use_docker": False},
@@ -74,6 +84,27 @@ def node_tool() -> Callable[[str], str]:
     return find
 
 
+def dockerfile_entrypoints() -> dict[str, list[str]]:
+    """Image title (= repository) -> ENTRYPOINT, read from each job package's Dockerfile."""
+    found: dict[str, list[str]] = {}
+    for folder in JOB_FOLDERS:
+        text = (REPO / "packages" / folder / "Dockerfile").read_text(encoding="utf-8")
+        title = re.search(r'org\.opencontainers\.image\.title="([^"]+)"', text)
+        entrypoints = re.findall(r"^ENTRYPOINT (.+)$", text, flags=re.MULTILINE)
+        assert title, f"{folder}/Dockerfile has no title label"
+        assert len(entrypoints) == 1, f"{folder}/Dockerfile needs one exec-form ENTRYPOINT"
+        found[title.group(1)] = json.loads(entrypoints[0])
+    return found
+
+
+ENTRYPOINTS = dockerfile_entrypoints()
+
+
+def run_command(image: str, command: list[str]) -> list[str]:
+    """What a container of ``image`` runs for Batch's ``command``: entrypoint, then command."""
+    return [*ENTRYPOINTS[image.rsplit(":", 1)[0]], *command]
+
+
 @pytest.fixture
 def sfn_shim(monkeypatch: pytest.MonkeyPatch) -> None:
     """Give moto's service integrations the parameter/response normalisation AWS performs."""
@@ -106,10 +137,20 @@ def sfn_shim(monkeypatch: pytest.MonkeyPatch) -> None:
         if shape is not None:
             self._from_boto_response(response, shape)
 
+    from moto.batch.models import BatchBackend
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
         state_task_service_callback as callback,
     )
 
+    def describe_jobs(self: Any, jobs: list[str] | None) -> list[dict[str, Any]]:
+        wanted = set(jobs or ())
+        return [
+            job.describe()
+            for key, job in list(self._jobs.items())
+            if not wanted or key in wanted or job.arn in wanted
+        ]
+
+    monkeypatch.setattr(BatchBackend, "describe_jobs", describe_jobs)
     # moto polls a .sync job's status every 0.5 s; poll faster (speed only, same results).
     monkeypatch.setattr(callback, "_DELAY_SECONDS_SYNC_CONDITION_CHECK", 0.02)
     monkeypatch.setattr(sts.StateTaskService, "_normalise_parameters", normalise_parameters)
@@ -118,7 +159,7 @@ def sfn_shim(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def batch_failures(monkeypatch: pytest.MonkeyPatch) -> list[Callable[[list[str]], bool]]:
-    """Predicates on a job's command; a job whose command matches one ends FAILED."""
+    """Predicates on what a job runs (entrypoint + command); a matching job ends FAILED."""
     from moto.batch_simple.models import BatchSimpleBackend
 
     predicates: list[Callable[[list[str]], bool]] = []
@@ -127,7 +168,8 @@ def batch_failures(monkeypatch: pytest.MonkeyPatch) -> list[Callable[[list[str]]
     def finish(self: Any, include_start_attempt: bool, job: Any) -> None:
         original(self, include_start_attempt=include_start_attempt, job=job)
         command = job._get_container_property("command", [])
-        if any(p(command) for p in predicates):
+        image = job.job_definition.container_properties["image"]
+        if any(p(run_command(image, command)) for p in predicates):
             job.job_stopped = False
             job._mark_stopped(success=False)
 
@@ -165,14 +207,23 @@ class Pipeline:
         pytest.fail(f"execution {arn} did not finish")
 
     def submitted_commands(self, arn: str) -> list[list[str]]:
-        """Commands Batch received for the execution's jobs, in submission order."""
+        """What the execution's Batch jobs run (image entrypoint + Command), in submission order."""
         from pavi_workflow.client import batch_jobs, history
 
         jobs = batch_jobs(history(arn, sfn=self.sfn))
         described = self.batch.describe_jobs(jobs=[j.job_id for j in jobs])["jobs"]
         by_id = {job["jobId"]: job for job in described}
         ordered = sorted(jobs, key=lambda j: by_id[j.job_id]["createdAt"])
-        return [list(by_id[j.job_id]["container"]["command"]) for j in ordered]
+        images = {
+            d["jobDefinitionArn"]: d["containerProperties"]["image"]
+            for d in self.batch.describe_job_definitions()["jobDefinitions"]
+        }
+        return [
+            run_command(
+                images[by_id[j.job_id]["jobDefinition"]], by_id[j.job_id]["container"]["command"]
+            )
+            for j in ordered
+        ]
 
 
 @pytest.fixture

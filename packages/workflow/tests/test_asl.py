@@ -134,7 +134,8 @@ def test_shape_follows_the_decisions() -> None:
     tasks.append(states[asl.MERGE])
     for task in tasks:
         assert task["Resource"] == "arn:aws:states:::batch:submitJob.sync"
-        assert task["Parameters"]["ContainerOverrides"]["Command.$"].startswith("States.Array(")
+        command = task["Parameters"]["ContainerOverrides"]["Command.$"]
+        assert command.startswith("States.Array('--")  # arguments only: the script is the image's
         assert set(task["ResultSelector"]) == {"job_id.$", "log_stream.$"}
         assert task["Retry"][0]["JitterStrategy"] == "FULL"
         assert "Batch.ServerException" in task["Retry"][0]["ErrorEquals"]
@@ -176,8 +177,9 @@ def test_moto_submits_the_runner_commands(
     submitted = pipeline.submitted_commands(described["executionArn"])
     n = len(entries)
     # Retrievals run concurrently: same set, all before the alignment, then the merge.
-    assert sorted(map(tuple, submitted[:n])) == sorted(tuple(s.command) for s in plan.retrievals)
-    assert submitted[n:] == [plan.alignment.command, plan.merge.command]
+    expected = sorted(tuple(s.command.argv) for s in plan.retrievals)
+    assert sorted(map(tuple, submitted[:n])) == expected
+    assert submitted[n:] == [plan.alignment.command.argv, plan.merge.command.argv]
 
     stored = pipeline.s3.get_object(Bucket=pipeline.bucket, Key=f"executions/{name}/request.json")
     assert json.loads(stored["Body"].read()) == entries
@@ -231,3 +233,19 @@ def test_failing_step_fails_the_execution_naming_the_step(
     assert described["cause"].startswith(cause)
     submitted = [c[0] for c in pipeline.submitted_commands(described["executionArn"])]
     assert submitted[-1] == script
+
+
+def test_commands_are_arguments_built_by_the_commands_module() -> None:
+    states = build_definition(SETTINGS)["States"]
+    retrieve = states[asl.RETRIEVE]["ItemProcessor"]["States"][asl.RETRIEVE_ENTRY]
+    assert retrieve["Parameters"]["ContainerOverrides"]["Command.$"] == (
+        "States.Array('--entry', States.JsonToString($.entry), '--output-type', 'protein', "
+        "'--output-prefix', $.work_prefix)"
+    )
+    for state in (asl.ALIGN, asl.MERGE):
+        assert states[state]["Parameters"]["ContainerOverrides"]["Command.$"] == (
+            "States.Array('--work-prefix', $.work_prefix, '--results-prefix', $.results_prefix)"
+        )
+    assert asl.states_array(["--a", "X"], {"X": "$.x"}) == "States.Array('--a', $.x)"
+    with pytest.raises(ValueError, match="cannot be an unescaped ASL string literal"):
+        asl.states_array(["it's"])

@@ -1,17 +1,20 @@
 """The Step Functions state machine (Amazon States Language) of the PAVI pipeline.
 
 The only place that writes ASL: ``infra/`` deploys what :func:`build_definition` returns and
-``pavi asl`` prints it. The job commands come from :mod:`pavi_workflow.commands`, the same
-module the local runner uses, so the cloud and local runs execute the same argument lists.
+``pavi asl`` prints it. The jobs' arguments come from :mod:`pavi_workflow.commands`, the same
+functions the local runner calls, so the cloud and local runs pass the same argument lists; the
+console script is not sent (it is the image's ``ENTRYPOINT``, and Batch's ``Command`` only
+replaces the image's ``CMD``).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from pavi_workflow.commands import ALIGNMENT_SCRIPT, MERGE_SCRIPT, RETRIEVAL_SCRIPT
+from pavi_workflow.commands import prefixes_args, retrieval_args
 
 BATCH_SYNC: Final = "arn:aws:states:::batch:submitJob.sync"
 S3_PUT_OBJECT: Final = "arn:aws:states:::aws-sdk:s3:putObject"
@@ -47,6 +50,24 @@ MERGE_FAILED: Final = "MergeFailed"
 
 #: Task state name -> the pipeline step it runs (as the local runner names steps).
 TASK_STEPS: Final = {RETRIEVE_ENTRY: "retrieval", ALIGN: "alignment", MERGE: "merge"}
+#: Step -> the start of its Batch job names (the client reads the step back from them).
+JOB_NAME_PREFIXES: Final = {
+    "retrieval": "pavi-retrieval-",
+    "alignment": "pavi-alignment-",
+    "merge": "pavi-seqinfo-align-",
+}
+
+#: Placeholders passed to the argument builders, replaced by the state's input paths.
+_ENTRY: Final = "\0entry"
+_WORK: Final = "\0work_prefix"
+_RESULTS: Final = "\0results_prefix"
+_PATHS: Final = {
+    _ENTRY: "States.JsonToString($.entry)",
+    _WORK: "$.work_prefix",
+    _RESULTS: "$.results_prefix",
+}
+#: Characters a literal argument may hold inside an ASL intrinsic's '…' string unescaped.
+_PLAIN_LITERAL = re.compile(r"^[A-Za-z0-9_./:=-]+$")
 
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 WORKFLOW_TYPES: Final = ("STANDARD", "EXPRESS")
@@ -116,12 +137,8 @@ def build_definition(settings: StateMachineSettings) -> dict[str, Any]:
                     RETRIEVE_ENTRY: _batch_task(
                         settings,
                         settings.seq_retrieval_job_definition,
-                        job_name="States.Format('pavi-retrieval-{}-{}', $.execution, $.index)",
-                        command=(
-                            f"States.Array('{RETRIEVAL_SCRIPT}', '--entry', "
-                            "States.JsonToString($.entry), '--output-type', 'protein', "
-                            "'--output-prefix', $.work_prefix)"
-                        ),
+                        job_name=_job_name("retrieval", "{}-{}", "$.execution, $.index"),
+                        command=states_array(retrieval_args(_ENTRY, _WORK)),
                         failed=ENTRY_FAILED,
                         result_path="$",
                         end=True,
@@ -143,8 +160,8 @@ def build_definition(settings: StateMachineSettings) -> dict[str, Any]:
         ALIGN: _batch_task(
             settings,
             settings.alignment_job_definition,
-            job_name="States.Format('pavi-alignment-{}', $.execution)",
-            command=_prefixes_command(ALIGNMENT_SCRIPT),
+            job_name=_job_name("alignment", "{}", "$.execution"),
+            command=states_array(prefixes_args(_WORK, _RESULTS)),
             failed=ALIGNMENT_FAILED,
             result_path="$.alignment_job",
             next_state=MERGE,
@@ -152,8 +169,8 @@ def build_definition(settings: StateMachineSettings) -> dict[str, Any]:
         MERGE: _batch_task(
             settings,
             settings.seqinfo_align_job_definition,
-            job_name="States.Format('pavi-seqinfo-align-{}', $.execution)",
-            command=_prefixes_command(MERGE_SCRIPT),
+            job_name=_job_name("merge", "{}", "$.execution"),
+            command=states_array(prefixes_args(_WORK, _RESULTS)),
             failed=MERGE_FAILED,
             result_path="$.merge_job",
             next_state=DONE,
@@ -238,11 +255,21 @@ def _prefix(bucket: str, kind: str) -> str:
     return f"States.Format('s3://{bucket}/executions/{{}}/{kind}/', $$.Execution.Name)"
 
 
-def _prefixes_command(script: str) -> str:
-    return (
-        f"States.Array('{script}', '--work-prefix', $.work_prefix, "
-        "'--results-prefix', $.results_prefix)"
-    )
+def _job_name(step: str, template: str, paths: str) -> str:
+    return f"States.Format('{JOB_NAME_PREFIXES[step]}{template}', {paths})"
+
+
+def states_array(args: Sequence[str], paths: Mapping[str, str] = _PATHS) -> str:
+    """``States.Array(…)`` of a job's arguments: placeholders become paths, the rest literals."""
+    items = []
+    for arg in args:
+        if arg in paths:
+            items.append(paths[arg])
+        elif _PLAIN_LITERAL.match(arg):
+            items.append(f"'{arg}'")
+        else:
+            raise ValueError(f"argument {arg!r} cannot be an unescaped ASL string literal")
+    return f"States.Array({', '.join(items)})"
 
 
 def _retry(errors: tuple[str, ...]) -> dict[str, Any]:

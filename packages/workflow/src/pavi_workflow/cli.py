@@ -97,7 +97,9 @@ def main() -> None:
     help="Run jobs as local processes or inside their images.",
 )
 @click.option(
-    "--engine", help="Container engine for --executor container (default: docker, else podman)."
+    "--engine",
+    help="Container engine for --executor container "
+    "(default: docker if its daemon answers, else podman).",
 )
 @click.option("--image-tag", help="Image tag for --executor container (default: package versions).")
 @click.option(

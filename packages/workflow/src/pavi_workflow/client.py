@@ -14,7 +14,7 @@ from typing import Any, Final, Literal
 
 import pavi_common_s3
 
-from pavi_workflow.commands import RETRIEVAL_SCRIPT
+from pavi_workflow.asl import JOB_NAME_PREFIXES
 from pavi_workflow.request import DEFAULT_MAX_ENTRIES, Request, validate_request
 
 STATE_MACHINE_ENV: Final = "PAVI_STATE_MACHINE_ARN"
@@ -273,7 +273,7 @@ def _job_record(payload: str) -> tuple[str, str | None] | None:
 
 
 def _scheduled_step(event: dict[str, Any], by_id: dict[int, Any]) -> tuple[str, str | None]:
-    """Walk back to the TaskScheduled event: the step from its command, the entry from --entry."""
+    """Walk back to the TaskScheduled event: the step from its job name, the entry from --entry."""
     current: dict[str, Any] | None = event
     while current is not None and current["type"] != "TaskScheduled":
         current = by_id.get(current.get("previousEventId", -1))
@@ -281,14 +281,18 @@ def _scheduled_step(event: dict[str, Any], by_id: dict[int, Any]) -> tuple[str, 
         return "unknown", None
     try:
         params = json.loads(current["taskScheduledEventDetails"]["parameters"])
+        job_name = str(params["JobName"])
         command = params["ContainerOverrides"]["Command"]
     except (KeyError, TypeError, json.JSONDecodeError):
         return "unknown", None
-    if command and command[0] == RETRIEVAL_SCRIPT and "--entry" in command:
-        entry = json.loads(command[command.index("--entry") + 1])
-        return "retrieval", str(entry.get("unique_entry_id"))
-    steps = {"pavi-alignment": "alignment", "pavi-seqinfo-align": "merge"}
-    return steps.get(command[0] if command else "", "unknown"), None
+    step = next((s for s, p in JOB_NAME_PREFIXES.items() if job_name.startswith(p)), "unknown")
+    if step == "retrieval" and "--entry" in command[:-1]:
+        try:
+            entry = json.loads(command[command.index("--entry") + 1])
+        except (TypeError, json.JSONDecodeError):
+            return step, None
+        return step, str(entry.get("unique_entry_id"))
+    return step, None
 
 
 __all__ = [

@@ -18,7 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pavi_workflow.commands import alignment_command, merge_command, retrieval_command
+from pavi_workflow.commands import (
+    JobCommand,
+    alignment_command,
+    merge_command,
+    retrieval_command,
+)
 from pavi_workflow.executors import Executor
 from pavi_workflow.manifest import file_sha256, package_versions, write_json_atomic
 from pavi_workflow.request import Request
@@ -26,6 +31,8 @@ from pavi_workflow.request import Request
 RESULT_FILES = {"alignment": "alignment-output.aln", "merge": "aligned_seq_info.json"}
 #: Folders of DIR a run owns and clears before it starts (nothing else is ever deleted).
 RUN_FOLDERS = ("work", "results", "logs")
+#: The folders the jobs write (the prefixes they get); logs/ and run.json are the runner's.
+JOB_FOLDERS = ("work", "results")
 
 
 @dataclass
@@ -33,7 +40,7 @@ class StepRun:
     """One job of a run: what ran, how it ended, what it wrote."""
 
     step: str
-    command: list[str]
+    command: JobCommand
     entry_id: str | None = None
     exit_code: int | None = None
     seconds: float = 0.0
@@ -142,6 +149,7 @@ def run_pipeline(
 ) -> RunOutcome:
     """Run every step into ``out_dir``; stop at the first failing step."""
     out_dir = prepare_run_dir(out_dir)
+    executor.prepare([out_dir / name for name in JOB_FOLDERS])
     plan = plan_run(request, f"{out_dir}/work/", f"{out_dir}/results/", variants_file)
     outcome = RunOutcome(plan, out_dir)
     job = _JobRunner(executor, out_dir, listener)
@@ -187,7 +195,7 @@ class _JobRunner:
         log_path = self.out_dir / "logs" / f"{name}.log"
         started = time.monotonic()
         try:
-            argv = self.executor.argv(step.step, step.command)
+            argv = self.executor.argv(step.command)
             with log_path.open("wb") as log:
                 completed = subprocess.run(
                     argv,
@@ -238,7 +246,7 @@ def describe_step(step: StepRun) -> dict[str, Any]:
     return {
         "step": step.step,
         "entry": step.entry_id,
-        "command": step.command,
+        "command": step.command.argv,
         "exit_code": step.exit_code,
         "seconds": step.seconds,
         "message": step.message if step.exit_code not in (0, None) else "",
