@@ -80,26 +80,28 @@ def cold_import_seconds(repeats: int = 7) -> tuple[float, float]:
         shutil.rmtree(cache, ignore_errors=True)
 
 
-def measure(
-    genome: Path, options: dict[str, float]
-) -> tuple[dict[str, tuple[list[int], list[float]]], bool]:
-    """Run both approaches on one simulated link; return their byte counts and times."""
+Samples = tuple[list[int], list[float], list[int]]  # bytes, seconds, HTTP requests per entry
+
+
+def measure(genome: Path, options: dict[str, float]) -> tuple[dict[str, Samples], bool]:
+    """Run both approaches on one simulated link; return their byte counts, times, requests."""
     work = Path(tempfile.mkdtemp(prefix="pavi-bench-"))
-    results: dict[str, tuple[list[int], list[float]]] = {}
+    results: dict[str, Samples] = {}
     try:
         with benchkit.RangeServer(genome.parent, **options) as server:
             url = server.url + genome.name
             entries = benchkit.make_entries(genome, ENTRIES, seed=11, fasta_file_url=url)
             run_job(entries[0], work / "warm-up")  # imports happen once, outside the timings
-            byte_counts, seconds = [], []
+            byte_counts, seconds, request_counts = [], [], []
             for entry in entries:
                 server.reset()
                 begin = time.perf_counter()
                 run_job(entry, work / "ranges")
                 seconds.append(time.perf_counter() - begin)
                 byte_counts.append(server.bytes_sent)
-            results["(a) byte ranges (htslib)"] = (byte_counts, seconds)
-            byte_counts, seconds = [], []
+                request_counts.append(len(server.requests))
+            results["(a) byte ranges (htslib)"] = (byte_counts, seconds, request_counts)
+            byte_counts, seconds, request_counts = [], [], []
             for entry in entries:
                 server.reset()
                 begin = time.perf_counter()
@@ -111,7 +113,8 @@ def measure(
                 seconds.append(time.perf_counter() - begin)
                 shutil.rmtree(local)
                 byte_counts.append(server.bytes_sent)
-            results["(b) download whole file"] = (byte_counts, seconds)
+                request_counts.append(len(server.requests))
+            results["(b) download whole file"] = (byte_counts, seconds, request_counts)
         same = (
             all(
                 (work / "ranges" / p.name).read_bytes() == p.read_bytes()
@@ -124,22 +127,26 @@ def measure(
     return results, same
 
 
-def print_table(link: str, results: dict[str, tuple[list[int], list[float]]], same: bool) -> None:
-    """One table: bytes and wall time per approach, and the ratios."""
+def print_table(link: str, results: dict[str, Samples], same: bool) -> None:
+    """One table: bytes, HTTP requests and wall time per approach, and the ratios."""
     print(f"\nlink: {link}")
-    header = f"{'approach':<28} {'bytes/entry':>14} {'total MB':>10} {'s/entry':>9} {'total s':>9}"
+    header = (
+        f"{'approach':<28} {'bytes/entry':>14} {'total MB':>10} {'req/entry':>9} "
+        f"{'s/entry':>9} {'total s':>9}"
+    )
     print(header)
     print("-" * len(header))
-    for name, (counts, times) in results.items():
+    for name, (counts, times, request_counts) in results.items():
         print(
             f"{name:<28} {statistics.mean(counts):>14,.0f} {sum(counts) / 1e6:>10.2f} "
-            f"{statistics.mean(times):>9.3f} {sum(times):>9.2f}"
+            f"{statistics.mean(request_counts):>9.1f} {statistics.mean(times):>9.3f} "
+            f"{sum(times):>9.2f}"
         )
     print("-" * len(header))
-    (a_bytes, a_time), (b_bytes, b_time) = results.values()
+    (a_bytes, a_time, _), (b_bytes, b_time, _) = results.values()
     byte_ratio = sum(b_bytes) / sum(a_bytes)
     time_ratio = sum(b_time) / sum(a_time)
-    print(f"{'ratio (b)/(a)':<28} {byte_ratio:>13.0f}x {'':>10} {time_ratio:>8.1f}x")
+    print(f"{'ratio (b)/(a)':<28} {byte_ratio:>13.0f}x {'':>10} {'':>9} {time_ratio:>8.1f}x")
     print(
         f"targets: bytes >=100x {'MET' if byte_ratio >= 100 else 'MISSED'}, "
         f"time >=20x {'MET' if time_ratio >= 20 else 'MISSED'}; outputs identical: {same}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -279,8 +280,11 @@ def test_genome_and_outputs_on_s3(run_cli: Run, s3_bucket: str, testdata: Path) 
         assert result.exit_code == 0, result.stderr
         for suffix in ("-protein.fa", "-seqinfo.json"):
             name = entry["unique_entry_id"] + suffix
-            body = s3.get_object(Bucket=s3_bucket, Key=f"executions/e1/work/{name}")["Body"]
+            key = f"executions/e1/work/{name}"
+            body = s3.get_object(Bucket=s3_bucket, Key=key)["Body"]
             assert body.read() == (folder / "expected" / name).read_bytes()
+            tags = s3.get_object_tagging(Bucket=s3_bucket, Key=key)["TagSet"]
+            assert tags == [{"Key": "pavi:stage", "Value": "work"}]  # expired by the lifecycle
     listed = s3.list_objects_v2(Bucket=s3_bucket, Prefix="executions/")
     assert len(listed["Contents"]) == 4
 
@@ -341,9 +345,11 @@ def test_variant_api_timeout_fails(
     run_cli: Run, synthetic_entry: dict[str, Any], httpserver: HTTPServer, tmp_path: Path
 ) -> None:
     entry, variant_id, body = _variant_entry(synthetic_entry)
+    answered = threading.Semaphore(0)
 
     def slow(_request: Request) -> Response:
         time.sleep(0.5)
+        answered.release()
         return Response(json.dumps(body), content_type="application/json")
 
     httpserver.expect_request(f"/api/variant/{variant_id}").respond_with_handler(slow)
@@ -365,6 +371,8 @@ def test_variant_api_timeout_fails(
         f"variant_ids: {variant_id}: variant API failed after 2 attempts: no answer within 0.2 s",
     )
     assert not (tmp_path / "o").exists()
+    # the shared server must finish both slow answers before the next test uses it
+    assert all(answered.acquire(timeout=5) for _ in range(2))
 
 
 def test_invalid_variant_from_the_file_fails(

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import itertools
 import random
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from Bio.Data.CodonTable import TranslationError, unambiguous_dna_by_name
-from Bio.Seq import reverse_complement as bio_reverse_complement
-from Bio.Seq import translate as bio_translate
+from Bio.Seq import reverse_complement as _bio_reverse_complement
+from Bio.Seq import translate as _bio_translate
 from pavi_seq_retrieval.codons import (
     STANDARD_CODE,
     START_CODONS,
@@ -19,6 +21,8 @@ from pavi_seq_retrieval.model import TRANSLATION_FAILED, RecordedError
 from pavi_seq_retrieval.translate import translate
 
 BIO_TABLE = unambiguous_dna_by_name["Standard"]
+bio_reverse_complement: Callable[[str], Any] = _bio_reverse_complement
+bio_translate: Callable[..., Any] = _bio_translate
 
 
 def test_standard_code_equals_ncbi_table_1() -> None:

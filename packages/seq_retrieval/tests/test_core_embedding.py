@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pytest
+from pavi_seq_retrieval.codons import reverse_complement as revcomp
 from pavi_seq_retrieval.embedding import (
     EmbeddedVariant,
     Embedding,
@@ -13,7 +14,7 @@ from pavi_seq_retrieval.embedding import (
     trim,
 )
 from pavi_seq_retrieval.model import Genome, Region, Strand, Variant
-from pavi_seq_retrieval.regions import RegionSet, revcomp
+from pavi_seq_retrieval.regions import RegionSet
 
 R1 = (
     "ACGATGACTCAAAAAATGGATATTCTACTTTCCTACGGAAAAAAGCAAATTAATTCATTGATACAAGAGCTGTGTTCTATAAGTATTGCT"

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pytest
+from pavi_seq_retrieval.codons import reverse_complement as revcomp
 from pavi_seq_retrieval.embedding import embed
 from pavi_seq_retrieval.model import Genome, GenomeReadError, Region, Strand, Variant
-from pavi_seq_retrieval.regions import Part, RegionSet, revcomp
+from pavi_seq_retrieval.regions import Part, RegionSet
 
 C54H2_EXONS = [(5780644, 5780722), (5780278, 5780585), (5779920, 5780231), (5778875, 5779453)]
 C54H2_CDS = [

@@ -128,6 +128,10 @@ def _compute(entry: Entry, options: dict[str, Any]) -> RetrievalOutput:
             seconds=round(time.perf_counter() - started, 3),
         )
         started = time.perf_counter()
+        # One forward read per cluster of the entry's regions (the algorithm then reads its
+        # parts from memory, in whatever order, with the same errors as without the hint).
+        regions = [*entry.exon_regions(), *entry.cds_regions()]
+        genome.prefetch(entry.seq_id, [(r.start, r.end) for r in regions])
         output = retrieve(
             RetrievalInput(
                 base_seq_name=entry.base_seq_name,
@@ -158,8 +162,11 @@ def _compute(entry: Entry, options: dict[str, Any]) -> RetrievalOutput:
 
 
 def _write(entry: Entry, output: RetrievalOutput, options: dict[str, Any]) -> list[str]:
-    """Write the FASTA (if any) then the seqinfo; return the URIs written."""
-    from pavi_common_s3 import StorageError, join, write_text  # noqa: PLC0415
+    """Write the FASTA (if any) then the seqinfo; return the URIs written.
+
+    On S3 they are tagged as work objects (intermediates expired by the bucket's lifecycle).
+    """
+    from pavi_common_s3 import WORK_TAGS, StorageError, join, write_text  # noqa: PLC0415
 
     entry_id, prefix = entry.unique_entry_id, options["output_prefix"]
     files = []
@@ -170,7 +177,7 @@ def _write(entry: Entry, output: RetrievalOutput, options: dict[str, Any]) -> li
     try:
         for name, text in files:
             uri = join(prefix, name)
-            write_text(uri, text)
+            write_text(uri, text, tags=WORK_TAGS)
             written.append(uri)
     except StorageError as err:
         raise JobError(f"entry {entry_id}: output_prefix: {err}", EXIT_FAILURE) from None

@@ -6,8 +6,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from itertools import pairwise
 
+from pavi_seq_retrieval.codons import reverse_complement as revcomp
 from pavi_seq_retrieval.model import Genome, Strand, Variant
-from pavi_seq_retrieval.regions import Part, RegionSet, revcomp
+from pavi_seq_retrieval.regions import Part, RegionSet
 
 
 class EmbeddingError(Exception):

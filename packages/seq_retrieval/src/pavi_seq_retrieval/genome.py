@@ -14,6 +14,7 @@ import shutil
 import tempfile
 import threading
 import weakref
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,10 @@ __all__ = ["GenomeAccessError", "IndexedGenome", "close_genomes", "open_genome"]
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 _READ_ATTEMPTS = 3
+# prefetch: regions closer than this are read as one span (reading through ~64 kb of intron
+# costs far less than another HTTP round trip); no span grows past the cap.
+_SPAN_GAP = 65_536
+_SPAN_CAP = 1_048_576
 _FIELD = "fasta_file_url"
 
 
@@ -60,6 +65,7 @@ class IndexedGenome:
         self._target, self._index, self._gzi = self._locate(url)
         self._fasta = self._open()
         self._lengths = dict(zip(self._fasta.references, self._fasta.lengths, strict=True))
+        self._spans: dict[str, list[tuple[int, int, str]]] = {}
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -89,42 +95,46 @@ class IndexedGenome:
         return str(path), str(fai), str(gzi) if gzi.is_file() else None
 
     def _locate_remote(self, url: str, scheme: str) -> tuple[str, str, str | None]:
-        from pavi_common_s3 import (  # noqa: PLC0415
-            ObjectNotFound,
-            StorageError,
-            download_file,
-            exists,
-            presign,
-        )
+        """Download ``.fai`` and ``.gzi`` concurrently (one round trip, no existence check).
+
+        A missing index is told apart from a missing FASTA by a HEAD request on that error
+        path only; a FASTA missing beside its indexes is reported when htslib cannot open it.
+        """
+        from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
+
+        from pavi_common_s3 import StorageError, presign  # noqa: PLC0415
 
         try:
-            if not exists(url):
-                raise GenomeAccessError(f"FASTA file not found: {url}")
             target = presign(url) if scheme == "s3" else url
         except StorageError as err:
             raise GenomeAccessError(f"cannot access {err}") from None
         self._tmp = tempfile.mkdtemp(prefix="pavi-genome-")
         weakref.finalize(self, shutil.rmtree, self._tmp, True)
         name = Path(url.split("?", 1)[0]).name or "genome"
-        local: dict[str, str | None] = {}
-        for suffix in (".fai", ".gzi"):
-            path = str(Path(self._tmp) / f"{name}{suffix}")
+        paths = {suffix: str(Path(self._tmp) / f"{name}{suffix}") for suffix in (".fai", ".gzi")}
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            outcomes = {
+                suffix: pool.submit(_download_index, url + suffix, path)
+                for suffix, path in paths.items()
+            }
+            found = {suffix: future.result() for suffix, future in outcomes.items()}
+        for suffix, kind in ((".fai", "FASTA"), (".gzi", "BGZF")):
             required = suffix == ".fai" or name.endswith(".gz")
-            try:
-                download_file(url + suffix, path)
-            except ObjectNotFound:
-                if required:
-                    kind = "FASTA" if suffix == ".fai" else "BGZF"
-                    raise GenomeAccessError(f"{kind} index not found: {url}{suffix}") from None
-                path_or_none: str | None = None
-            except StorageError as err:
-                raise GenomeAccessError(f"cannot read index {err}") from None
-            else:
-                path_or_none = path
-            local[suffix] = path_or_none
-        fai = local[".fai"]
-        assert fai is not None
-        return target, fai, local[".gzi"]
+            if required and not found[suffix]:
+                self._require_fasta()
+                raise GenomeAccessError(f"{kind} index not found: {url}{suffix}")
+        return target, paths[".fai"], paths[".gzi"] if found[".gzi"] else None
+
+    def _require_fasta(self) -> None:
+        """Raise the "FASTA file not found" error when the remote FASTA itself is missing."""
+        from pavi_common_s3 import StorageError, exists  # noqa: PLC0415
+
+        try:
+            present = exists(self.url)
+        except StorageError as err:
+            raise GenomeAccessError(f"cannot access {err}") from None
+        if not present:
+            raise GenomeAccessError(f"FASTA file not found: {self.url}")
 
     def _open(self) -> Any:
         import pysam  # noqa: PLC0415 (slow import, only when a genome is opened)
@@ -137,6 +147,8 @@ class IndexedGenome:
                 filepath_index_compressed=self._gzi,
             )
         except (OSError, ValueError) as err:
+            if self._tmp is not None:  # remote: the indexes were there, is the FASTA?
+                self._require_fasta()
             raise GenomeAccessError(f"cannot open {self.url}: {err}") from None
 
     # -- reading ---------------------------------------------------------------------------
@@ -163,12 +175,52 @@ class IndexedGenome:
         if expected == 0:
             return ""
         with self._lock:
-            letters = self._read(seq_id, start, end)
+            letters = self._cached(seq_id, start, end)
+            if letters is None:
+                letters = self._read(seq_id, start, end)
         if len(letters) != expected:
             raise GenomeReadError(
                 f"{seq_id}:{start}-{end}: read {len(letters)} letters, expected {expected}"
             )
         return letters
+
+    def prefetch(self, seq_id: str, regions: Iterable[tuple[int, int]]) -> None:
+        """Hint: the caller will read these 1-based inclusive regions of ``seq_id``.
+
+        Nearby regions are read as one span each (forward, so htslib needs one ranged request
+        per span instead of one per backward seek); later ``fetch`` calls inside a span are
+        served from memory. Only a hint: ranges outside the sequence, an unknown ``seq_id`` or
+        a failing read are skipped here, so ``fetch`` reports them exactly as without it.
+        """
+        length = self._lengths.get(seq_id)
+        if length is None:
+            return
+        wanted = sorted((max(1, a), min(b, length)) for a, b in regions if a <= b)
+        spans: list[list[int]] = []
+        for start, end in wanted:
+            if start > end:
+                continue
+            last = spans[-1] if spans else None
+            if last and start - last[1] <= _SPAN_GAP and max(end, last[1]) - last[0] < _SPAN_CAP:
+                last[1] = max(last[1], end)
+            else:
+                spans.append([start, end])
+        with self._lock:
+            for start, end in spans:
+                if self._cached(seq_id, start, end) is not None:
+                    continue
+                try:
+                    letters = self._read(seq_id, start, end)
+                except GenomeAccessError:
+                    continue
+                if len(letters) == end - start + 1:
+                    self._spans.setdefault(seq_id, []).append((start, end, letters))
+
+    def _cached(self, seq_id: str, start: int, end: int) -> str | None:
+        for first, last, letters in self._spans.get(seq_id, ()):
+            if first <= start and end <= last:
+                return letters[start - first : end - first + 1]
+        return None
 
     def _read(self, seq_id: str, start: int, end: int) -> str:
         problem = ""
@@ -189,8 +241,27 @@ class IndexedGenome:
     def close(self) -> None:
         """Release the file handles and the temporary index copies."""
         self._fasta.close()
+        self._spans.clear()
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
+
+
+def _download_index(url: str, path: str) -> bool:
+    """Copy one index file to ``path``; False when it does not exist (other errors: fatal).
+
+    One GET into memory (index files are small: < 1 MB for a mammalian genome), then a plain
+    write: the copy is private and temporary, so it is neither fsynced nor renamed.
+    """
+    from pavi_common_s3 import ObjectNotFound, StorageError, read_bytes  # noqa: PLC0415
+
+    try:
+        data = read_bytes(url)
+    except ObjectNotFound:
+        return False
+    except StorageError as err:
+        raise GenomeAccessError(f"cannot access {err}") from None
+    Path(path).write_bytes(data)
+    return True
 
 
 _OPENED: dict[str, IndexedGenome] = {}
