@@ -393,6 +393,14 @@ def test_timeouts_and_logs(deployment: Any, stack: str) -> None:
         assert container["jobRoleArn"] == role
         assert container["executionRoleArn"].endswith("jobs-execution-role")
         assert {"name": "PAVI_ENVIRONMENT", "value": stack} in container["environment"]
+        threads = [e for e in container["environment"] if e["name"] == "PAVI_ALIGNMENT_THREADS"]
+        if job == "alignment":
+            vcpu = next(r for r in container["resourceRequirements"] if r["type"] == "VCPU")
+            assert threads == [
+                {"name": "PAVI_ALIGNMENT_THREADS", "value": str(max(1, int(float(vcpu["value"]))))}
+            ]
+        else:
+            assert threads == []
 
 
 def test_dev_creates_a_fargate_spot_queue(deployments: Callable[[str], Any]) -> None:

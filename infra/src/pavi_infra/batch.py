@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -60,6 +61,10 @@ def container_properties(
             },
         },
     }
+    if package.key == "alignment":
+        # On EC2, vCPUs are CPU shares, not a limit: tell clustalo how many threads it was given.
+        threads = str(max(1, math.floor(job.vcpu)))
+        properties["environment"].append({"name": "PAVI_ALIGNMENT_THREADS", "value": threads})
     if config.job_platform == "FARGATE":
         properties |= {
             "fargatePlatformConfiguration": {"platformVersion": "LATEST"},
