@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -63,6 +66,61 @@ def s3_bucket(aws_env: str) -> str:
     name = f"test-{uuid.uuid4().hex[:12]}"
     boto3.client("s3", endpoint_url=aws_env).create_bucket(Bucket=name)
     return name
+
+
+@pytest.fixture
+def s3(aws_env: str) -> Any:
+    """A plain boto3 S3 client on the moto server (pavi_common_s3's client is reset to it too)."""
+    import boto3
+    import pavi_common_s3
+
+    pavi_common_s3.reset_client()
+    return boto3.client("s3", endpoint_url=aws_env)
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """Exit code and stderr lines of one in-process run of a job's console script."""
+
+    code: int
+    lines: list[str]
+
+    @property
+    def last(self) -> str:
+        """The last stderr line (the one-line error of a failing job)."""
+        return self.lines[-1] if self.lines else ""
+
+    def log_events(self) -> list[dict[str, Any]]:
+        """The JSON log records."""
+        return [json.loads(line) for line in self.lines if line.startswith("{")]
+
+
+RunConsole = Callable[[Callable[[Sequence[str]], Any], Sequence[str]], JobResult]
+
+
+@pytest.fixture
+def run_console(capsys: pytest.CaptureFixture[str]) -> RunConsole:
+    """Run a console script's ``main(args)`` in this process; its exit code and stderr lines."""
+
+    def run(main: Callable[[Sequence[str]], Any], args: Sequence[str]) -> JobResult:
+        capsys.readouterr()
+        try:
+            main(list(args))
+            code = 0
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        return JobResult(code, capsys.readouterr().err.splitlines())
+
+    return run
+
+
+@pytest.fixture
+def work_results(tmp_path: Path) -> tuple[Path, Path]:
+    """Empty local work and results folders."""
+    work, results = tmp_path / "work", tmp_path / "results"
+    work.mkdir()
+    results.mkdir()
+    return work, results
 
 
 def _free_port() -> int:

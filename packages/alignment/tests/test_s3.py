@@ -6,18 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import boto3
-import pavi_common_s3
-import pytest
-
 RunAlignment = Callable[..., Any]
-
-
-@pytest.fixture
-def s3(aws_env: str) -> Any:
-    """A boto3 S3 client on the moto server (the job's client is reset to use it too)."""
-    pavi_common_s3.reset_client()
-    return boto3.client("s3", endpoint_url=aws_env)
 
 
 def _keys(s3: Any, bucket: str) -> list[str]:

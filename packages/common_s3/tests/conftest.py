@@ -12,12 +12,11 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
 
-import boto3
 import pavi_common_s3
 import pytest
 
 if TYPE_CHECKING:
-    from mypy_boto3_s3 import S3Client
+    pass
 
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "expect", "proxy-connection"}
 
@@ -34,12 +33,6 @@ def _fresh_client() -> Iterator[None]:
     pavi_common_s3.reset_client()
     yield
     pavi_common_s3.reset_client()
-
-
-@pytest.fixture
-def s3(aws_env: str) -> S3Client:
-    """A plain boto3 client talking straight to the moto server (for setup and inspection)."""
-    return boto3.client("s3", endpoint_url=aws_env)
 
 
 @dataclass

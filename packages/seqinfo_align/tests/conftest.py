@@ -39,46 +39,14 @@ def validators() -> Validators:
     )
 
 
-@dataclass(frozen=True)
-class JobResult:
-    """Exit code and stderr lines of one in-process run of the console script."""
-
-    code: int
-    lines: list[str]
-
-    @property
-    def last(self) -> str:
-        """The last stderr line (the one-line error of a failing job)."""
-        return self.lines[-1] if self.lines else ""
-
-    def log_events(self) -> list[dict[str, Any]]:
-        """The JSON log records."""
-        return [json.loads(line) for line in self.lines if line.startswith("{")]
-
-
 @pytest.fixture
-def run_merge(capsys: pytest.CaptureFixture[str]) -> Callable[[str, str], JobResult]:
+def run_merge(run_console: Callable[..., Any]) -> Callable[[str, str], Any]:
     """Run ``pavi-seqinfo-align --work-prefix W --results-prefix R`` in this process."""
 
-    def run(work: str, results: str) -> JobResult:
-        capsys.readouterr()
-        try:
-            main(["--work-prefix", work, "--results-prefix", results])
-            code = 0
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        return JobResult(code, capsys.readouterr().err.splitlines())
+    def run(work: str, results: str) -> Any:
+        return run_console(main, ["--work-prefix", work, "--results-prefix", results])
 
     return run
-
-
-@pytest.fixture
-def work_results(tmp_path: Path) -> tuple[Path, Path]:
-    """Empty local work and results folders."""
-    work, results = tmp_path / "work", tmp_path / "results"
-    work.mkdir()
-    results.mkdir()
-    return work, results
 
 
 def variant(**changes: Any) -> dict[str, Any]:
