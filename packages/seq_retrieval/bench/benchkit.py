@@ -4,32 +4,32 @@ Importable from other packages' benchmarks (add this folder to ``sys.path``):
 
 * ``make_genome(folder, size_mb=100, seed=20250601) -> Path`` writes (once; cached between runs)
   a bgzipped, faidx-indexed FASTA of at least ``size_mb`` MB (compressed) with planted genes,
-  ``.fai``/``.gzi`` and an ``.annotation.json`` beside it; returns the ``.fa.gz`` path.
+  ``.fai``/``.gzi`` and an ``.annotation.json`` beside it; returns the ``.fa.gz`` path. The genes
+  form one protein family (homologues of one ~450 aa ancestor, ~50% pairwise identity), as a
+  PAVI request aligns one gene's orthologues and variants, not unrelated proteins.
 * ``make_entries(genome_path, n, seed=1, fasta_file_url=None) -> list[dict]`` returns ``n``
   request entries (pipeline-contract §2) for planted genes whose CDS translates.
 * ``RangeServer(folder, rate=None, latency=0.0)`` is a context manager serving ``folder`` on
-  127.0.0.1 with HTTP Range support (optionally paced to ``rate`` bytes/s per connection, with
-  ``latency`` seconds before each answer); ``.url``, ``.bytes_sent``, ``.bytes_written``,
-  ``.requests``, ``.wait_idle()`` and ``.reset()``.
+  127.0.0.1 with HTTP Range support from a child process (``rangeserver.py``: ``os.sendfile``,
+  optionally paced to ``rate`` bytes/s per connection, with ``latency`` seconds before each
+  answer); ``.url``, ``.bytes_sent``, ``.bytes_written``, ``.requests``, ``.cpu_seconds``,
+  ``.wait_idle()`` and ``.reset()``.
 """
 
 from __future__ import annotations
 
-import http.server
+import itertools
 import json
 import os
 import random
-import re
 import shutil
-import socket
-import struct
+import subprocess
+import sys
 import tempfile
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -40,8 +40,12 @@ from pysam.libcbgzf import BGZFile
 _BASES = b"ACGTacgt"
 _TABLE = bytes(_BASES[i % len(_BASES)] for i in range(256))
 _COMPLEMENT = bytes.maketrans(b"ACGTacgtNn", b"TGCAtgcaNn")
-_STOPS = {"TAA", "TAG", "TGA"}
-_SENSE = [a + b + c for a in "ACGT" for b in "ACGT" for c in "ACGT" if a + b + c not in _STOPS]
+_CODE = "FFLLSSSSYY**CC*WLLLLPPPPHHQQRRRRIIIMTTTTNNKKSSRRVVVVAAAADDEEGGGG"  # TCAG order
+_TRIPLETS = ["".join(p) for p in itertools.product("TCAG", repeat=3)]
+_CODONS = {a: [t for t, b in zip(_TRIPLETS, _CODE, strict=True) if b == a] for a in set(_CODE)}
+_AMINO = "ACDEFGHIKLMNPQRSTVWY"
+_FAMILY_LENGTH = 450  # aa: the ancestral protein of the genome's one gene family
+_SUBSTITUTED = 0.3  # share of each member's residues replaced (pairwise identity ~50%)
 _LINE = 80
 _BYTES_PER_BASE = 0.44  # BGZF level 1 of uniform 8-letter random sequence (measured 0.457)
 
@@ -58,21 +62,38 @@ class _Gene:
     cds: list[tuple[int, int, int]] = field(default_factory=list)
 
 
-def _plant_gene(rng: random.Random, chrom: bytearray, seq_id: str, origin: int) -> _Gene:
-    """Write one spliced gene (UTRs, ATG…stop CDS, GT..AG introns) at 0-based ``origin``."""
-    exon_lens = [rng.randint(90, 400) for _ in range(rng.randint(2, 6))]
-    intron_lens = [rng.randint(60, 1500) for _ in exon_lens[1:]]
+def _family_member(rng: random.Random, ancestor: str) -> str:
+    """A homologue of ``ancestor``: substitutions and a few short indels (keeps the start M)."""
+    residues = [a if rng.random() > _SUBSTITUTED else rng.choice(_AMINO) for a in ancestor]
+    for _ in range(rng.randint(0, 3)):
+        at, size = rng.randint(1, len(residues) - 1), rng.randint(1, 8)
+        if rng.random() < 0.5:
+            residues[at:at] = [rng.choice(_AMINO) for _ in range(size)]
+        else:
+            del residues[at : at + size]
+    return "M" + "".join(residues[1:])
+
+
+def _plant_gene(
+    rng: random.Random, chrom: bytearray, seq_id: str, origin: int, protein: str
+) -> _Gene:
+    """Write one spliced gene encoding ``protein`` (UTRs, ATG…stop CDS, GT..AG introns) at
+    0-based ``origin``."""
+    cds = "".join(rng.choice(_CODONS[a]) for a in protein) + "TAA"
     utr5, utr3 = rng.randint(10, 60), rng.randint(10, 60)
-    cds_len = (sum(exon_lens) - utr5 - utr3) // 3 * 3
-    utr3 = sum(exon_lens) - utr5 - cds_len
-    codons = "".join(rng.choice(_SENSE) for _ in range(cds_len // 3 - 2))
     mrna = (
         "".join(rng.choice("ACGT") for _ in range(utr5))
-        + "ATG"
-        + codons
-        + "TAA"
+        + cds
         + "".join(rng.choice("ACGT") for _ in range(utr3))
     )
+    cds_len = len(cds)
+    parts = rng.randint(2, 6)
+    while True:  # exon boundaries, every exon at least 30 nt
+        cuts = [0, *sorted(rng.sample(range(30, len(mrna) - 30), parts - 1)), len(mrna)]
+        if all(b - a >= 30 for a, b in itertools.pairwise(cuts)):
+            break
+    exon_lens = [b - a for a, b in itertools.pairwise(cuts)]
+    intron_lens = [rng.randint(60, 1500) for _ in exon_lens[1:]]
     pre: list[str] = []
     spans: list[tuple[int, int, int]] = []
     offset = 0
@@ -104,15 +125,25 @@ def _plant_gene(rng: random.Random, chrom: bytearray, seq_id: str, origin: int) 
     return gene
 
 
+def _random_bases(rng: random.Random, size: int) -> bytearray:
+    """``size`` random letters of ``_BASES`` (in pieces: ``randbytes`` is limited to 256 MB)."""
+    piece = 1 << 27  # a multiple of 4 bytes: the same bytes as one ``randbytes(size)`` call
+    chrom = bytearray()
+    for start in range(0, size, piece):
+        chrom += rng.randbytes(min(piece, size - start)).translate(_TABLE)
+    return chrom
+
+
 def make_genome(folder: Path, size_mb: int = 100, seed: int = 20250601) -> Path:
     """Write (or reuse) a bgzipped, indexed genome of ≥ ``size_mb`` MB; return the .fa.gz path."""
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"bench-v2-{size_mb}mb-{seed}.fa.gz"
+    path = folder / f"bench-v3-{size_mb}mb-{seed}.fa.gz"
     annotation = path.with_name(path.name + ".annotation.json")
     parts = [path, Path(f"{path}.fai"), Path(f"{path}.gzi"), annotation]
     if all(p.exists() for p in parts):
         return path
     rng = random.Random(seed)  # noqa: S311 (reproducible test data, not security)
+    ancestor = "M" + "".join(rng.choice(_AMINO) for _ in range(_FAMILY_LENGTH - 1))
     total = int(size_mb * 1_000_000 / _BYTES_PER_BASE)
     sizes = [total * w // 10 for w in (4, 3, 2, 1)]
     tmp = folder / f".{path.name}"
@@ -123,9 +154,10 @@ def make_genome(folder: Path, size_mb: int = 100, seed: int = 20250601) -> Path:
     try:
         for number, size in enumerate(sizes, start=1):
             seq_id = f"chr{number}"
-            chrom = bytearray(rng.randbytes(size).translate(_TABLE))
+            chrom = _random_bases(rng, size)
             for origin in range(50_000, size - 50_000, size // 50):
-                genes.append(_plant_gene(rng, chrom, seq_id, origin))
+                protein = _family_member(rng, ancestor)
+                genes.append(_plant_gene(rng, chrom, seq_id, origin, protein))
             out.write(f">{seq_id}\n".encode())
             view = memoryview(chrom)
             out.write(b"\n".join(view[i : i + _LINE] for i in range(0, size, _LINE)))
@@ -164,155 +196,19 @@ def make_entries(
     return entries
 
 
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    """Static files with single-range ``Range: bytes=a-b`` support."""
-
-    server: _CountingServer
-    _RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
-    _remaining = 0
-    _written = 0
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Stay quiet."""
-
-    def send_head(self) -> Any:  # the stdlib returns a file object or None
-        """Answer 200, 206 or 416 with the right headers; return the open file positioned."""
-        path = Path(self.translate_path(self.path))
-        root = Path(str(self.directory)).resolve()
-        if not path.resolve().is_relative_to(root) or not path.is_file():
-            self.send_error(404, "not found")
-            return None
-        size = path.stat().st_size
-        start, end = 0, size - 1
-        header = self.headers.get("Range")
-        match = self._RANGE.match(header.strip()) if header else None
-        if match and (match.group(1) or match.group(2)):
-            if match.group(1):
-                start = int(match.group(1))
-                end = min(int(match.group(2)), size - 1) if match.group(2) else size - 1
-            else:
-                start = max(0, size - int(match.group(2)))
-            if start >= size or start > end:
-                self.send_response(416)
-                self.send_header("Content-Range", f"bytes */{size}")
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return None
-            self.send_response(206)
-            self.send_header("Content-Range", f"bytes {start}-{end}/{size}")
-        else:
-            self.send_response(200)
-        self.send_header("Accept-Ranges", "bytes")
-        self.send_header("Content-Type", "application/octet-stream")
-        self.send_header("Content-Length", str(end - start + 1))
-        self.end_headers()
-        handle = path.open("rb")
-        handle.seek(start)
-        self._remaining = end - start + 1
-        return handle
-
-    def copyfile(self, source: Any, outputfile: Any) -> None:
-        """Send the selected byte range (the client may hang up early: htslib does)."""
-        remaining = self._remaining
-        rate, began = self.server.rate, time.perf_counter()
-        while remaining > 0:
-            chunk = source.read(min(1 << 16, remaining))
-            if not chunk:
-                break
-            outputfile.write(chunk)
-            remaining -= len(chunk)
-            self._written += len(chunk)
-            self.server.add_written(len(chunk))
-            if rate:  # pace the body to the simulated link speed
-                time.sleep(max(0.0, self._written / rate - (time.perf_counter() - began)))
-
-    def handle(self) -> None:
-        """Serve one connection; a client hanging up mid-body is normal here."""
-        self.server.enter()
-        delivered: int | None = None
-        try:
-            super().handle()
-            delivered = self._written  # complete: the client read every byte written
-        except (ConnectionResetError, BrokenPipeError):
-            delivered = _bytes_acked(self.connection)  # hung up: what its TCP acknowledged
-        finally:
-            self.server.leave(delivered)
-
-    def do_GET(self) -> None:
-        """Record the request, then serve it (after the simulated first-byte latency)."""
-        self.server.record(self.command, self.path, self.headers.get("Range"))
-        if self.server.latency:
-            time.sleep(self.server.latency)
-        super().do_GET()
-
-    def do_HEAD(self) -> None:
-        """Record the request, then answer with headers only."""
-        self.server.record(self.command, self.path, self.headers.get("Range"))
-        if self.server.latency:
-            time.sleep(self.server.latency)
-        super().do_HEAD()
-
-
-def _bytes_acked(sock: socket.socket) -> int | None:
-    """Bytes the peer's TCP acknowledged on this connection (Linux TCP_INFO), else None."""
-    if not hasattr(socket, "TCP_INFO"):
-        return None
-    try:
-        info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 232)
-    except OSError:
-        return None
-    if len(info) < _ACKED_OFFSET + 8:
-        return None
-    return int(struct.unpack_from("Q", info, _ACKED_OFFSET)[0])
-
-
-_ACKED_OFFSET = 120  # struct tcp_info: tcpi_bytes_acked (Linux >= 4.1)
-
-
-class _CountingServer(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, folder: Path, rate: float | None, latency: float) -> None:
-        super().__init__(("127.0.0.1", 0), partial(_Handler, directory=str(folder)))
-        self.rate = rate
-        self.latency = latency
-        self.lock = threading.Condition()
-        self.active = 0
-        self.tcp_info = True
-        self.bytes_written = 0
-        self.bytes_delivered = 0
-        self.requests: list[tuple[str, str, str | None]] = []
-
-    def enter(self) -> None:
-        with self.lock:
-            self.active += 1
-
-    def leave(self, delivered: int | None) -> None:
-        with self.lock:
-            self.active -= 1
-            if delivered is None:
-                self.tcp_info = False
-            else:
-                self.bytes_delivered += delivered
-            self.lock.notify_all()
-
-    def add_written(self, size: int) -> None:
-        with self.lock:
-            self.bytes_written += size
-
-    def record(self, method: str, path: str, range_header: str | None) -> None:
-        with self.lock:
-            self.requests.append((method, path, range_header))
+_SERVER_SCRIPT = Path(__file__).resolve().with_name("rangeserver.py")
 
 
 class RangeServer:
     """Serve ``folder`` on 127.0.0.1 with HTTP Range support and count what it transfers.
 
-    ``bytes_sent`` is what actually reached the clients: the body of a completed response, or
-    for a response the client hung up on, the bytes its TCP acknowledged (Linux ``TCP_INFO``).
-    htslib asks for open-ended ranges and hangs up once it has its blocks, so the bytes the
-    server wrote into its socket buffers (``bytes_written``) can be much larger than what
-    crossed the connection. Without ``TCP_INFO``, ``bytes_sent`` falls back to ``bytes_written``.
+    The server (``rangeserver.py``) runs as a child process, so its work never competes with
+    the caller for the GIL; it sends bodies with ``os.sendfile``. ``bytes_sent`` is what
+    actually reached the clients: the body of a completed response, or for a response the
+    client hung up on, the bytes its TCP acknowledged (Linux ``TCP_INFO``). htslib asks for
+    open-ended ranges and hangs up once it has its blocks, so the bytes the server wrote into
+    its socket buffers (``bytes_written``) can be much larger than what crossed the
+    connection. Without ``TCP_INFO``, ``bytes_sent`` falls back to ``bytes_written``.
     """
 
     def __init__(self, folder: Path, rate: float | None = None, latency: float = 0.0) -> None:
@@ -321,13 +217,20 @@ class RangeServer:
         self.folder = Path(folder)
         self.rate = rate
         self.latency = latency
-        self._server: _CountingServer | None = None
-        self._thread: threading.Thread | None = None
+        self._process: subprocess.Popen[str] | None = None
+        self._port = 0
+        self._lock = threading.Lock()
 
     def __enter__(self) -> RangeServer:
-        self._server = _CountingServer(self.folder, self.rate, self.latency)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
+        argv = [sys.executable, str(_SERVER_SCRIPT), str(self.folder.resolve())]
+        if self.rate:
+            argv += ["--rate", repr(float(self.rate))]
+        if self.latency:
+            argv += ["--latency", repr(float(self.latency))]
+        self._process = subprocess.Popen(
+            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1
+        )
+        self._port = int(self._read()["port"])
         return self
 
     def __exit__(
@@ -336,59 +239,77 @@ class RangeServer:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        server, thread = self._live, self._thread
-        server.shutdown()
-        server.server_close()
-        if thread is not None:
-            thread.join()
-        self._server = None
+        process = self._live
+        assert process.stdin is not None
+        process.stdin.close()  # end of commands: the server shuts down
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+        self._process = None
 
     @property
-    def _live(self) -> _CountingServer:
-        if self._server is None:
+    def _live(self) -> subprocess.Popen[str]:
+        if self._process is None:
             raise RuntimeError("RangeServer is not running (use it as a context manager)")
-        return self._server
+        return self._process
+
+    def _read(self) -> dict[str, Any]:
+        process = self._live
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"RangeServer process ended (exit {process.poll()})")
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
+    def _ask(self, command: str) -> dict[str, Any]:
+        with self._lock:
+            process = self._live
+            assert process.stdin is not None
+            process.stdin.write(command + "\n")
+            process.stdin.flush()
+            return self._read()
 
     @property
     def url(self) -> str:
         """Base URL, ending with ``/``."""
-        host, port = self._live.server_address[:2]
-        return f"http://{host!s}:{port}/"
+        self._live  # noqa: B018 (raises when not running)
+        return f"http://127.0.0.1:{self._port}/"
 
     def wait_idle(self, timeout: float = 5.0) -> None:
         """Wait until every connection has been closed (so the counters are final)."""
-        with self._live.lock:
-            self._live.lock.wait_for(lambda: self._live.active == 0, timeout)
+        self._ask(f"idle {timeout}")
 
     @property
     def bytes_sent(self) -> int:
         """Bytes delivered to clients since start or ``reset()`` (waits for open connections)."""
         self.wait_idle()
-        with self._live.lock:
-            if self._live.tcp_info:
-                return self._live.bytes_delivered
-            return self._live.bytes_written
+        return int(self._ask("stats")["delivered"])
 
     @property
     def bytes_written(self) -> int:
         """Response body bytes written into sockets since start or ``reset()``."""
         self.wait_idle()
-        with self._live.lock:
-            return self._live.bytes_written
+        return int(self._ask("stats")["written"])
 
     @property
     def requests(self) -> list[tuple[str, str, str | None]]:
         """``(method, path, Range header)`` of every request since start or ``reset()``."""
-        with self._live.lock:
-            return list(self._live.requests)
+        return [(m, p, r) for m, p, r in self._ask("stats")["requests"]]
+
+    @property
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the server process has used since it started."""
+        return float(self._ask("stats")["cpu"])
 
     def reset(self) -> None:
         """Zero the counters (after waiting for open connections)."""
         self.wait_idle()
-        with self._live.lock:
-            self._live.bytes_written = 0
-            self._live.bytes_delivered = 0
-            self._live.requests.clear()
+        self._ask("reset")
 
 
 @contextmanager
