@@ -57,28 +57,30 @@ class RangeHandler(SimpleHTTPRequestHandler):
     def _answer(self, *, body: bool) -> None:
         path = Path(self.translate_path(self.path))
         byte_range = self.headers.get("Range")
+        # Each request is logged before its answer is sent, so a client that has its answer
+        # always finds the request in the log.
         if not path.is_file():
-            self.send_error(HTTPStatus.NOT_FOUND)
             self.log.add(self.command, self.path, byte_range, HTTPStatus.NOT_FOUND)
+            self.send_error(HTTPStatus.NOT_FOUND)
             return
         size = path.stat().st_size
         span = _parse_range(byte_range, size) if byte_range else (0, size - 1)
         if span is None:
+            self.log.add(self.command, self.path, byte_range, 416)
             self.send_response(HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE)
             self.send_header("Content-Range", f"bytes */{size}")
             self.send_header("Content-Length", "0")
             self.end_headers()
-            self.log.add(self.command, self.path, byte_range, 416)
             return
         start, end = span
         status = HTTPStatus.PARTIAL_CONTENT if byte_range else HTTPStatus.OK
+        self.log.add(self.command, self.path, byte_range, int(status))
         self.send_response(status)
         self.send_header("Content-Type", "application/octet-stream")
         self.send_header("Content-Length", str(end - start + 1))
         if byte_range:
             self.send_header("Content-Range", f"bytes {start}-{end}/{size}")
         self.end_headers()
-        self.log.add(self.command, self.path, byte_range, int(status))
         if body:
             # htslib closes a streaming GET early once it has read enough: not an error.
             with path.open("rb") as handle, suppress(BrokenPipeError, ConnectionResetError):
