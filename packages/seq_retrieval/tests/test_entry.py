@@ -234,3 +234,14 @@ def test_entry_is_immutable_and_round_trips() -> None:
     assert again == entry
     with pytest.raises(ValidationError):
         entry.seq_id = "chr2"
+
+
+def test_json_schema_describes_both_region_forms_and_the_frame_values() -> None:
+    import jsonschema
+
+    schema = Entry.model_json_schema()
+    entry = {**BASE, "exon_seq_regions": ["11..30", {"start": 46, "end": 65, "frame": 2}]}
+    jsonschema.validate(entry, schema)
+    for region in ("11-30", {"start": 11, "end": 30, "frame": 3}):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate({**BASE, "exon_seq_regions": [region]}, schema)

@@ -11,6 +11,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     SerializerFunctionWrapHandler,
     StrictInt,
     StrictStr,
@@ -19,7 +20,7 @@ from pydantic import (
     field_validator,
     model_serializer,
 )
-from pydantic_core import PydanticCustomError
+from pydantic_core import CoreSchema, PydanticCustomError
 
 if TYPE_CHECKING:
     from pavi_seq_retrieval.model import Region
@@ -112,6 +113,18 @@ class RegionSpec(BaseModel):
         if isinstance(data, dict) and data.get("frame") is None:
             data.pop("frame", None)
         return data
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> dict[str, Any]:
+        """The object form with frame 0, 1 or 2, or the ``"start..end"`` string form."""
+        schema = handler.resolve_ref_schema(handler(core_schema))
+        schema["properties"]["frame"] = {"enum": [0, 1, 2], "title": "Frame"}
+        return {
+            "anyOf": [schema, {"type": "string", "pattern": r"^[0-9]+\.\.[0-9]+$"}],
+            "description": schema.get("description", ""),
+        }
 
     def to_region(self) -> Region:
         """The algorithm's ``Region`` (coordinates as given)."""

@@ -155,7 +155,6 @@ def request_schema(max_entries: int = DEFAULT_MAX_ENTRIES) -> dict[str, Any]:
         Annotated[list[Entry], Field(min_length=1, max_length=max_entries)]
     )
     schema = adapter.json_schema()
-    _describe_region_forms(schema.get("$defs", {}))
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "PAVI pipeline request"
     schema["description"] = (
@@ -163,20 +162,6 @@ def request_schema(max_entries: int = DEFAULT_MAX_ENTRIES) -> dict[str, Any]:
         "(and optionally mutate). unique_entry_id must be unique within the request."
     )
     return schema
-
-
-def _describe_region_forms(defs: dict[str, Any]) -> None:
-    """Entry converts "start..end" strings before validation; say so in the schema too."""
-    region = defs.get("RegionSpec")
-    if region is None or "anyOf" in region:
-        return
-    frame = region.get("properties", {}).get("frame")
-    if frame is not None:
-        region["properties"]["frame"] = {"enum": [0, 1, 2], "title": "Frame"}
-    defs["RegionSpec"] = {
-        "anyOf": [region, {"type": "string", "pattern": r"^[0-9]+\.\.[0-9]+$"}],
-        "description": region.get("description", ""),
-    }
 
 
 def _absolute_local_url(entry: dict[str, Any], base_dir: Path | None) -> dict[str, Any]:
