@@ -469,9 +469,11 @@ def test_state_machine_is_standard_and_runs_the_builders_definition(
     expected = build_definition(
         StateMachineSettings(
             job_queue=queue_arn(deployment),
-            seq_retrieval_job_definition=arns["seq-retrieval"],
-            alignment_job_definition=arns["alignment"],
-            seqinfo_align_job_definition=arns["seqinfo-align"],
+            job_definitions={
+                "retrieval": arns["seq-retrieval"],
+                "alignment": arns["alignment"],
+                "merge": arns["seqinfo-align"],
+            },
             bucket=deployment.outputs["bucketName"],
             max_concurrency=10 if stack == "dev" else 40,
             timeout_seconds=3600,

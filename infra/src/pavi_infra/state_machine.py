@@ -7,7 +7,13 @@ from typing import Final
 
 import pulumi
 import pulumi_aws as aws
-from pavi_workflow.asl import StateMachineSettings, build_definition
+from pavi_contracts.jobs import JOBS
+from pavi_workflow.asl import (
+    WORKFLOW_TYPE,
+    StateMachineSettings,
+    build_definition,
+    check_workflow_type,
+)
 
 from pavi_infra import policies
 from pavi_infra.base import Component, partition
@@ -40,18 +46,20 @@ def definition_json(
     job_definition_arns: dict[str, str],
     bucket: str,
 ) -> str:
-    """The state machine definition for these resources (the workflow package builds it)."""
+    """The state machine definition for these resources (the workflow package builds it).
+
+    ``job_definition_arns`` is keyed by the jobs' stack-config keys.
+    """
     settings = StateMachineSettings(
         job_queue=queue_arn,
-        seq_retrieval_job_definition=job_definition_arns["seqRetrieval"],
-        alignment_job_definition=job_definition_arns["alignment"],
-        seqinfo_align_job_definition=job_definition_arns["seqinfoAlign"],
+        job_definitions={job.step: job_definition_arns[job.config_key] for job in JOBS},
         bucket=bucket,
         max_concurrency=config.max_concurrency,
         timeout_seconds=config.execution_timeout_seconds,
-        workflow_type="STANDARD",
     )
-    return json.dumps(build_definition(settings), indent=2)
+    definition = build_definition(settings)
+    check_workflow_type(definition, WORKFLOW_TYPE)
+    return json.dumps(definition, indent=2)
 
 
 class StateMachine(Component):
@@ -127,7 +135,7 @@ class StateMachine(Component):
         self.state_machine = aws.sfn.StateMachine(
             f"{name}-pipeline",
             name=f"{config.prefix}-pipeline",
-            type="STANDARD",
+            type=WORKFLOW_TYPE,
             definition=definition,
             role_arn=self.role.arn,
             publish=True,

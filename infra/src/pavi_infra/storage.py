@@ -6,7 +6,7 @@ from typing import Final
 
 import pulumi
 import pulumi_aws as aws
-from pavi_common_s3 import WORK_TAGS
+from pavi_contracts.tags import WORK_TAGS
 
 from pavi_infra import policies
 from pavi_infra.base import Component

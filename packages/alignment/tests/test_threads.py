@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from pavi_alignment.threads import THREADS_ENV, available_cpus, cgroup_cpu_quota, resolve_threads
-from pavi_common_s3.joblog import JobError
+from pavi_contracts.harness import JobError
 
 RunAlignment = Callable[..., Any]
 

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 import pytest
 from pavi_common_s3 import (
-    WORK_TAGS,
     BucketNotFound,
     ObjectNotFound,
     StorageError,
@@ -80,8 +79,8 @@ def test_tags_on_single_put_multipart_and_file_uploads(
 ) -> None:
     small = tmp_path / "small.txt"
     small.write_text("x")
-    write_text(f"s3://{s3_bucket}/t/put.txt", "x", tags=WORK_TAGS)
-    write_bytes(f"s3://{s3_bucket}/t/multi.bin", os.urandom(20 * MB), tags=WORK_TAGS)
+    write_text(f"s3://{s3_bucket}/t/put.txt", "x", tags={"pavi:stage": "work"})
+    write_bytes(f"s3://{s3_bucket}/t/multi.bin", os.urandom(20 * MB), tags={"pavi:stage": "work"})
     upload_file(small, f"s3://{s3_bucket}/t/file.txt", tags={"a": "b c", "pavi:stage": "work"})
     write_text(f"s3://{s3_bucket}/t/plain.txt", "x")
 
@@ -93,7 +92,7 @@ def test_tags_on_single_put_multipart_and_file_uploads(
     assert tags("t/multi.bin") == {"pavi:stage": "work"}
     assert tags("t/file.txt") == {"a": "b c", "pavi:stage": "work"}
     assert tags("t/plain.txt") == {}
-    write_text(tmp_path / "local.txt", "x", tags=WORK_TAGS)  # ignored for local files
+    write_text(tmp_path / "local.txt", "x", tags={"pavi:stage": "work"})  # ignored for local files
     assert (tmp_path / "local.txt").read_text() == "x"
 
 

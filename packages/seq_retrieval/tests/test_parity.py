@@ -12,9 +12,9 @@ from typing import Any
 
 import jsonschema
 import pytest
+from pavi_contracts.schemas import SEQINFO, load_schema
 
 REPO = Path(__file__).resolve().parents[3]
-SCHEMA = REPO / "schemas" / "seqinfo.schema.json"
 
 
 def _expected_exit(folder: Path, entry_id: str) -> tuple[bool, dict[str, bool]]:
@@ -95,8 +95,7 @@ def test_seqinfo_files_follow_the_schema(
     tmp_path: Path,
 ) -> None:
     """Every seqinfo this job writes validates against schemas/seqinfo.schema.json."""
-    assert SCHEMA.is_file(), f"{SCHEMA} is missing (the seqinfo format's single description)"
-    schema = json.loads(SCHEMA.read_text())
+    schema = load_schema(SEQINFO)
     validator = jsonschema.Draft202012Validator(schema)
     count = 0
     for case, entries, folder in case_requests:

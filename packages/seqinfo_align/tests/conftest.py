@@ -10,10 +10,9 @@ from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
+from pavi_contracts.schemas import NAMES, load_schema
 from pavi_seqinfo_align.cli import main
 from referencing import Registry, Resource
-
-SCHEMAS = Path(__file__).resolve().parents[3] / "schemas"
 
 
 @dataclass(frozen=True)
@@ -26,8 +25,8 @@ class Validators:
 
 @pytest.fixture(scope="session")
 def validators() -> Validators:
-    """Validators built from /schemas (the aligned schema refers to the seqinfo schema)."""
-    schemas = {p.name: json.loads(p.read_text()) for p in SCHEMAS.glob("*.schema.json")}
+    """Validators of the packaged schemas (the aligned schema refers to the seqinfo schema)."""
+    schemas = {name: load_schema(name) for name in NAMES}
     for schema in schemas.values():
         Draft202012Validator.check_schema(schema)
     registry: Registry[Any] = Registry().with_resources(

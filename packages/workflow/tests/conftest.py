@@ -35,6 +35,7 @@ from typing import Any
 
 import boto3
 import pytest
+from pavi_contracts.jobs import JOBS
 from pavi_workflow.asl import StateMachineSettings, build_definition
 
 REPO = Path(__file__).resolve().parents[3]
@@ -260,14 +261,12 @@ def pipeline(sfn_shim: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pipeli
                 type="container",
                 containerProperties={"image": f"{name}:0.1.0", "vcpus": 1, "memory": 512},
             )["jobDefinitionArn"]
-            for name in ("pavi-seq-retrieval", "pavi-alignment", "pavi-seqinfo-align")
+            for name in (job.script for job in JOBS)
         }
         definition = build_definition(
             StateMachineSettings(
                 job_queue=queue,
-                seq_retrieval_job_definition=definitions["pavi-seq-retrieval"],
-                alignment_job_definition=definitions["pavi-alignment"],
-                seqinfo_align_job_definition=definitions["pavi-seqinfo-align"],
+                job_definitions={job.step: definitions[job.script] for job in JOBS},
                 bucket=bucket,
             )
         )

@@ -11,17 +11,23 @@ from typing import Any
 import pytest
 from pavi_workflow import asl
 from pavi_workflow.asl import StateMachineSettings, build_definition, check_workflow_type
-from pavi_workflow.client import cost_usd, count_transitions, history
+from pavi_contracts.jobs import ALIGNMENT, MERGE, RETRIEVAL
+from pavi_workflow import batch
+from pavi_workflow.client import history
 from pavi_workflow.request import validate_request
 from pavi_workflow.runner import plan_run
 
 SETTINGS = StateMachineSettings(
     job_queue="arn:aws:batch:us-east-1:123456789012:job-queue/pavi",
-    seq_retrieval_job_definition="arn:aws:batch:us-east-1:123456789012:job-definition/r:1",
-    alignment_job_definition="arn:aws:batch:us-east-1:123456789012:job-definition/a:1",
-    seqinfo_align_job_definition="arn:aws:batch:us-east-1:123456789012:job-definition/m:1",
+    job_definitions={
+        "retrieval": "arn:aws:batch:us-east-1:123456789012:job-definition/r:1",
+        "alignment": "arn:aws:batch:us-east-1:123456789012:job-definition/a:1",
+        "merge": "arn:aws:batch:us-east-1:123456789012:job-definition/m:1",
+    },
     bucket="pavi-bucket",
 )
+#: Step Functions STANDARD price: USD per state transition ($0.025 per 1,000).
+USD_PER_TRANSITION = 0.025 / 1000
 CASES = sorted(
     p.name
     for p in (Path(__file__).resolve().parents[3] / "testdata" / "cases").iterdir()
@@ -60,7 +66,7 @@ def test_validators_reject_a_broken_definition(
     tmp_path: Path, node_tool: Callable[[str], str]
 ) -> None:
     definition = build_definition(SETTINGS)
-    definition["States"][asl.ALIGN]["Next"] = "NoSuchState"
+    definition["States"][ALIGNMENT.state_name]["Next"] = "NoSuchState"
     path = _write(tmp_path, definition)
     for tool in ("asl-validator", "statelint"):
         args = (
@@ -76,9 +82,10 @@ def test_validators_reject_a_broken_definition(
 
 
 def test_express_with_sync_tasks_is_refused() -> None:
-    express = StateMachineSettings(**{**SETTINGS.__dict__, "workflow_type": "EXPRESS"})
+    definition = build_definition(SETTINGS)
     with pytest.raises(ValueError, match=r"EXPRESS.*\.sync.*AlignSequences.*RetrieveEntry"):
-        build_definition(express)
+        check_workflow_type(definition, "EXPRESS")
+    check_workflow_type(definition, asl.WORKFLOW_TYPE)
 
 
 def test_guard_finds_sync_tasks_nested_in_parallel_branches() -> None:
@@ -91,7 +98,7 @@ def test_guard_finds_sync_tasks_nested_in_parallel_branches() -> None:
                 "Branches": [
                     {
                         "StartAt": "T",
-                        "States": {"T": {"Type": "Task", "Resource": asl.BATCH_SYNC, "End": True}},
+                        "States": {"T": {"Type": "Task", "Resource": batch.SUBMIT_JOB_SYNC, "End": True}},
                     }
                 ],
             }
@@ -130,8 +137,8 @@ def test_shape_follows_the_decisions() -> None:
     assert retrieve["MaxConcurrency"] == 40
     assert retrieve["ItemSelector"]["entry.$"] == "$$.Map.Item.Value"
     assert retrieve["ItemProcessor"]["ProcessorConfig"] == {"Mode": "INLINE"}
-    tasks = [retrieve["ItemProcessor"]["States"][asl.RETRIEVE_ENTRY], states[asl.ALIGN]]
-    tasks.append(states[asl.MERGE])
+    tasks = [retrieve["ItemProcessor"]["States"][RETRIEVAL.state_name], states[ALIGNMENT.state_name]]
+    tasks.append(states[MERGE.state_name])
     for task in tasks:
         assert task["Resource"] == "arn:aws:states:::batch:submitJob.sync"
         command = task["Parameters"]["ContainerOverrides"]["Command.$"]
@@ -184,8 +191,9 @@ def test_moto_submits_the_runner_commands(
     stored = pipeline.s3.get_object(Bucket=pipeline.bucket, Key=f"executions/{name}/request.json")
     assert json.loads(stored["Body"].read()) == entries
 
-    transitions = count_transitions(history(described["executionArn"], sfn=pipeline.sfn))
-    print(f"{case}: {n} entries, {transitions} transitions, ${cost_usd(transitions):.6f}")
+    events = history(described["executionArn"], sfn=pipeline.sfn)
+    transitions = sum(1 for event in events if str(event["type"]).endswith("StateEntered"))
+    print(f"{case}: {n} entries, {transitions} transitions, ${transitions * USD_PER_TRANSITION:.6f}")
     assert transitions <= 2 * n + 8
 
 
@@ -237,12 +245,12 @@ def test_failing_step_fails_the_execution_naming_the_step(
 
 def test_commands_are_arguments_built_by_the_commands_module() -> None:
     states = build_definition(SETTINGS)["States"]
-    retrieve = states[asl.RETRIEVE]["ItemProcessor"]["States"][asl.RETRIEVE_ENTRY]
+    retrieve = states[asl.RETRIEVE]["ItemProcessor"]["States"][RETRIEVAL.state_name]
     assert retrieve["Parameters"]["ContainerOverrides"]["Command.$"] == (
         "States.Array('--entry', States.JsonToString($.entry), '--output-type', 'protein', "
         "'--output-prefix', $.work_prefix)"
     )
-    for state in (asl.ALIGN, asl.MERGE):
+    for state in (ALIGNMENT.state_name, MERGE.state_name):
         assert states[state]["Parameters"]["ContainerOverrides"]["Command.$"] == (
             "States.Array('--work-prefix', $.work_prefix, '--results-prefix', $.results_prefix)"
         )

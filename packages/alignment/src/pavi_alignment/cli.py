@@ -1,11 +1,14 @@
-"""Console script ``pavi-alignment``."""
+"""Console script ``pavi-alignment`` (click only; the work is in :mod:`pavi_alignment.job`)."""
 
 from __future__ import annotations
 
-import click
-from pavi_common_s3.joblog import EXIT_USAGE, fail, run_job
+from collections.abc import Sequence
 
-from pavi_alignment.job import JOB, run
+import click
+from pavi_common_s3.errors import StorageError
+from pavi_contracts.harness import run_main
+
+from pavi_alignment.job import JOB, AlignmentOptions, SeqType, run
 from pavi_alignment.threads import THREADS_ENV, resolve_threads
 
 
@@ -35,18 +38,15 @@ from pavi_alignment.threads import THREADS_ENV, resolve_threads
     default=None,
     help=f"clustalo threads [default: ${THREADS_ENV}, else the CPUs available to the job].",
 )
-def command(work_prefix: str, results_prefix: str, seq_type: str, threads: int | None) -> None:
+def command(work_prefix: str, results_prefix: str, seq_type: SeqType, threads: int | None) -> None:
     """Align the retrieved sequences with Clustal Omega (the original pipeline's flags)."""
-    run_job(JOB, lambda: run(work_prefix, results_prefix, seq_type, resolve_threads(threads)))
+    run(AlignmentOptions(work_prefix, results_prefix, seq_type, resolve_threads(threads)))
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Entry point: usage errors become the one-line error with exit code 2."""
-    try:
-        command.main(args=argv, prog_name=JOB, standalone_mode=False)
-    except click.UsageError as err:
-        fail(JOB, f"{err.format_message().rstrip('.')} (see `{JOB} --help`)", EXIT_USAGE)
-    except click.ClickException as err:
-        fail(JOB, err.format_message(), err.exit_code)
-    except click.Abort:
-        fail(JOB, "interrupted", 130)
+def main(argv: Sequence[str] | None = None) -> None:
+    """Console script: every failure is one line on stderr and an exit code."""
+    run_main(
+        JOB,
+        lambda: command.main(args=argv, prog_name=JOB, standalone_mode=False),
+        reported=(StorageError,),
+    )

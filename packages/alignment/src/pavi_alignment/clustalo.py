@@ -8,10 +8,10 @@ import signal
 import subprocess
 from pathlib import Path
 
-from pavi_common_s3.joblog import JobError
+from pavi_contracts.files import ALIGNMENT_INPUT as INPUT_NAME
+from pavi_contracts.files import ALIGNMENT_OUTPUT as OUTPUT_NAME
+from pavi_contracts.harness import JobError
 
-INPUT_NAME = "alignment-input.fa"
-OUTPUT_NAME = "alignment-output.aln"
 EXPECTED_VERSION = "1.2.4"
 INSTALL_HINT = (
     "clustalo (Clustal Omega) is not on PATH: install it with `apt-get install clustalo` "

@@ -6,9 +6,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pavi_common_s3 as storage
+from pavi_contracts.files import fasta_pattern
 
 READ_WORKERS = 8
-SEQ_PATTERNS = {"protein": "*-protein.fa", "dna": "*-transcript.fa"}
+#: ``--seq-type`` -> the files aligned (``dna`` aligns the spliced transcripts).
+SEQ_PATTERNS = {"protein": fasta_pattern("protein"), "dna": fasta_pattern("transcript")}
 
 
 @dataclass(frozen=True)

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import pavi_common_s3 as storage
-from pavi_common_s3.joblog import JobError, log
+from pavi_contracts.files import ALIGNMENT_INPUT as INPUT_NAME
+from pavi_contracts.files import ALIGNMENT_OUTPUT as OUTPUT_NAME
+from pavi_contracts.harness import JobError, log
+from pavi_contracts.jobs import ALIGNMENT
+from pavi_contracts.tags import WORK_TAGS
 
 from pavi_alignment.clustalo import (
     EXPECTED_VERSION,
-    INPUT_NAME,
-    OUTPUT_NAME,
     clustalo_command,
     clustalo_version,
     find_clustalo,
@@ -20,11 +24,24 @@ from pavi_alignment.clustalo import (
 )
 from pavi_alignment.inputs import SEQ_PATTERNS, concatenate, list_sequence_files
 
-JOB = "pavi-alignment"
+JOB = ALIGNMENT.script
+SeqType = Literal["protein", "dna"]
 
 
-def run(work_prefix: str, results_prefix: str, seq_type: str, threads: int) -> None:
-    """Align the sequences under ``work_prefix``; write the alignment to ``results_prefix``."""
+@dataclass(frozen=True)
+class AlignmentOptions:
+    """What one alignment run needs."""
+
+    work_prefix: str
+    results_prefix: str
+    seq_type: SeqType = "protein"
+    threads: int = 1
+
+
+def run(options: AlignmentOptions) -> None:
+    """Align the sequences under the work prefix; write the alignment to the results prefix."""
+    work_prefix, results_prefix = options.work_prefix, options.results_prefix
+    seq_type, threads = options.seq_type, options.threads
     uris = list_sequence_files(work_prefix, seq_type)
     if not uris:
         raise JobError(f"no {SEQ_PATTERNS[seq_type]} files under {work_prefix}: nothing to align")
@@ -53,9 +70,7 @@ def run(work_prefix: str, results_prefix: str, seq_type: str, threads: int) -> N
         sequences=records,
         input_bytes=len(alignment_input.data),
     )
-    storage.write_bytes(
-        storage.join(work_prefix, INPUT_NAME), alignment_input.data, tags=storage.WORK_TAGS
-    )
+    storage.write_bytes(storage.join(work_prefix, INPUT_NAME), alignment_input.data, tags=WORK_TAGS)
 
     with tempfile.TemporaryDirectory(prefix="pavi-alignment-") as tmp:
         workdir = Path(tmp)

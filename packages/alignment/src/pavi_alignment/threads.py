@@ -6,7 +6,8 @@ import math
 import os
 from pathlib import Path
 
-from pavi_common_s3.joblog import EXIT_USAGE, JobError
+from pavi_contracts.exits import EXIT_USAGE
+from pavi_contracts.harness import JobError
 
 THREADS_ENV = "PAVI_ALIGNMENT_THREADS"
 CGROUP_ROOT = Path("/sys/fs/cgroup")

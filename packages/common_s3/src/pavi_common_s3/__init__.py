@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 from pavi_common_s3.api import (
-    WORK_TAGS,
     download_file,
     exists,
     join,
@@ -31,7 +30,6 @@ from pavi_common_s3.errors import (
 )
 
 __all__ = [
-    "WORK_TAGS",
     "AccessDenied",
     "BucketNotFound",
     "ObjectNotFound",

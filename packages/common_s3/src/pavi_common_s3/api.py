@@ -28,10 +28,6 @@ __all__ = [
     "write_text",
 ]
 
-#: Tags of the pipeline's intermediate objects (``executions/*/work/``): the bucket's lifecycle
-#: rule expires objects carrying them, while untagged results stay.
-WORK_TAGS: Mapping[str, str] = {"pavi:stage": "work"}
-
 MAX_PRESIGN_SECONDS = 7 * 24 * 3600  # SigV4's limit
 
 

@@ -1,11 +1,14 @@
-"""Console script ``pavi-seqinfo-align``."""
+"""Console script ``pavi-seqinfo-align`` (click only; the work is in ``job.py``)."""
 
 from __future__ import annotations
 
-import click
-from pavi_common_s3.joblog import EXIT_USAGE, fail, run_job
+from collections.abc import Sequence
 
-from pavi_seqinfo_align.job import JOB, run
+import click
+from pavi_common_s3.errors import StorageError
+from pavi_contracts.harness import run_main
+
+from pavi_seqinfo_align.job import JOB, MergeOptions, run
 
 
 @click.command(name=JOB, context_settings={"help_option_names": ["-h", "--help"]})
@@ -23,16 +26,13 @@ from pavi_seqinfo_align.job import JOB, run
 )
 def command(work_prefix: str, results_prefix: str) -> None:
     """Merge the seqinfo files and add the alignment columns of embedded variants."""
-    run_job(JOB, lambda: run(work_prefix, results_prefix))
+    run(MergeOptions(work_prefix, results_prefix))
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Entry point: usage errors become the one-line error with exit code 2."""
-    try:
-        command.main(args=argv, prog_name=JOB, standalone_mode=False)
-    except click.UsageError as err:
-        fail(JOB, f"{err.format_message().rstrip('.')} (see `{JOB} --help`)", EXIT_USAGE)
-    except click.ClickException as err:
-        fail(JOB, err.format_message(), err.exit_code)
-    except click.Abort:
-        fail(JOB, "interrupted", 130)
+def main(argv: Sequence[str] | None = None) -> None:
+    """Console script: every failure is one line on stderr and an exit code."""
+    run_main(
+        JOB,
+        lambda: command.main(args=argv, prog_name=JOB, standalone_mode=False),
+        reported=(StorageError,),
+    )

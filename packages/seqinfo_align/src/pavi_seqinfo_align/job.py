@@ -5,31 +5,41 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 import pavi_common_s3 as storage
-from pavi_common_s3.joblog import EXIT_USAGE, JobError, log
+from pavi_contracts.exits import EXIT_USAGE
+from pavi_contracts.files import ALIGNED_SEQINFO, ALIGNMENT_OUTPUT, SEQINFO_PATTERN
+from pavi_contracts.harness import JobError, log
+from pavi_contracts.jobs import MERGE
 
 from pavi_seqinfo_align.clustal import AlignmentFormatError, read_clustal_rows
 from pavi_seqinfo_align.merge import MappingError, align_seqinfo, merge_seqinfo, to_json
 from pavi_seqinfo_align.models import SeqInfo, SeqInfoError, parse_seqinfo
 
-JOB = "pavi-seqinfo-align"
-SEQINFO_PATTERN = "*-seqinfo.json"
-ALIGNMENT_NAME = "alignment-output.aln"
-OUTPUT_NAME = "aligned_seq_info.json"
+JOB = MERGE.script
 READ_WORKERS = 8
 
 
-def run(work_prefix: str, results_prefix: str) -> None:
-    """Merge every ``*-seqinfo.json`` of ``work_prefix`` and write the aligned result."""
+@dataclass(frozen=True)
+class MergeOptions:
+    """What one merge needs: where the seqinfo files are and where the results go."""
+
+    work_prefix: str
+    results_prefix: str
+
+
+def run(options: MergeOptions) -> None:
+    """Merge every ``*-seqinfo.json`` of the work prefix and write the aligned result."""
+    work_prefix, results_prefix = options.work_prefix, options.results_prefix
     uris = storage.list_uris(work_prefix, SEQINFO_PATTERN)
     if not uris:
         raise JobError(f"no {SEQINFO_PATTERN} files under {work_prefix}", EXIT_USAGE)
     log(JOB, "start", seqinfo_files=len(uris), work_prefix=work_prefix)
     merged = merge_seqinfo(zip(uris, _read_seqinfo_files(uris), strict=True))
 
-    alignment_uri = storage.join(results_prefix, ALIGNMENT_NAME)
+    alignment_uri = storage.join(results_prefix, ALIGNMENT_OUTPUT)
     try:
         text = _decode(alignment_uri, storage.read_bytes(alignment_uri))
         rows = read_clustal_rows(text)
@@ -43,7 +53,7 @@ def run(work_prefix: str, results_prefix: str) -> None:
     except MappingError as err:
         raise JobError(f"{alignment_uri}: {err}") from None
 
-    output_uri = storage.join(results_prefix, OUTPUT_NAME)
+    output_uri = storage.join(results_prefix, ALIGNED_SEQINFO)
     storage.write_text(output_uri, json.dumps(to_json(output)))
     log(
         JOB,

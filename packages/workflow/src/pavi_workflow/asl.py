@@ -4,7 +4,8 @@ The only place that writes ASL: ``infra/`` deploys what :func:`build_definition`
 ``pavi asl`` prints it. The jobs' arguments come from :mod:`pavi_workflow.commands`, the same
 functions the local runner calls, so the cloud and local runs pass the same argument lists; the
 console script is not sent (it is the image's ``ENTRYPOINT``, and Batch's ``Command`` only
-replaces the image's ``CMD``).
+replaces the image's ``CMD``). The task that runs a job is :mod:`pavi_workflow.batch`'s; state
+and job names come from the job table (:mod:`pavi_contracts.jobs`).
 """
 
 from __future__ import annotations
@@ -14,18 +15,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from pavi_contracts.files import ALIGNED_SEQINFO, ALIGNMENT_OUTPUT, REQUEST
+from pavi_contracts.jobs import ALIGNMENT, JOBS, MERGE, RETRIEVAL, Job
+
+from pavi_workflow import batch
 from pavi_workflow.commands import prefixes_args, retrieval_args
 
-BATCH_SYNC: Final = "arn:aws:states:::batch:submitJob.sync"
 S3_PUT_OBJECT: Final = "arn:aws:states:::aws-sdk:s3:putObject"
-
-#: Batch API faults worth retrying (Step Functions names them ``Batch.<error code>``).
-BATCH_TRANSIENT_ERRORS: Final = (
-    "Batch.ServerException",
-    "Batch.AWSBatchException",
-    "Batch.TooManyRequestsException",
-    "Batch.ThrottlingException",
-)
 #: S3 faults worth retrying while storing the request.
 S3_TRANSIENT_ERRORS: Final = (
     "S3.InternalErrorException",
@@ -38,24 +34,9 @@ S3_TRANSIENT_ERRORS: Final = (
 PREPARE: Final = "Prepare"
 STORE_REQUEST: Final = "StoreRequest"
 RETRIEVE: Final = "RetrieveSequences"
-RETRIEVE_ENTRY: Final = "RetrieveEntry"
-ALIGN: Final = "AlignSequences"
-MERGE: Final = "MergeSeqInfo"
 DONE: Final = "Done"
 ENTRY_FAILED: Final = "EntryRetrievalFailed"
 STORE_FAILED: Final = "StoreRequestFailed"
-RETRIEVAL_FAILED: Final = "RetrievalFailed"
-ALIGNMENT_FAILED: Final = "AlignmentFailed"
-MERGE_FAILED: Final = "MergeFailed"
-
-#: Task state name -> the pipeline step it runs (as the local runner names steps).
-TASK_STEPS: Final = {RETRIEVE_ENTRY: "retrieval", ALIGN: "alignment", MERGE: "merge"}
-#: Step -> the start of its Batch job names (the client reads the step back from them).
-JOB_NAME_PREFIXES: Final = {
-    "retrieval": "pavi-retrieval-",
-    "alignment": "pavi-alignment-",
-    "merge": "pavi-seqinfo-align-",
-}
 
 #: Placeholders passed to the argument builders, replaced by the state's input paths.
 _ENTRY: Final = "\0entry"
@@ -71,20 +52,22 @@ _PLAIN_LITERAL = re.compile(r"^[A-Za-z0-9_./:=-]+$")
 
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 WORKFLOW_TYPES: Final = ("STANDARD", "EXPRESS")
+#: The type the pipeline is deployed as (its Batch tasks wait with ``.sync``).
+WORKFLOW_TYPE: Final = "STANDARD"
 
 
 @dataclass(frozen=True)
 class StateMachineSettings:
-    """What the definition needs from the deployment (ARNs or names of the Batch resources)."""
+    """What the definition needs from the deployment (ARNs or names of the Batch resources).
+
+    ``job_definitions`` maps each step of the job table to its job definition.
+    """
 
     job_queue: str
-    seq_retrieval_job_definition: str
-    alignment_job_definition: str
-    seqinfo_align_job_definition: str
+    job_definitions: Mapping[str, str]
     bucket: str
     max_concurrency: int = 40
     timeout_seconds: int = 3600
-    workflow_type: str = "STANDARD"
 
 
 def build_definition(settings: StateMachineSettings) -> dict[str, Any]:
@@ -98,7 +81,7 @@ def build_definition(settings: StateMachineSettings) -> dict[str, Any]:
             "Parameters": {
                 "request.$": "$",
                 "execution.$": "$$.Execution.Name",
-                "request_key.$": "States.Format('executions/{}/request.json', $$.Execution.Name)",
+                "request_key.$": f"States.Format('executions/{{}}/{REQUEST}', $$.Execution.Name)",
                 "work_prefix.$": _prefix(bucket, "work"),
                 "results_prefix.$": _prefix(bucket, "results"),
             },
@@ -132,20 +115,22 @@ def build_definition(settings: StateMachineSettings) -> dict[str, Any]:
             "MaxConcurrency": settings.max_concurrency,
             "ItemProcessor": {
                 "ProcessorConfig": {"Mode": "INLINE"},
-                "StartAt": RETRIEVE_ENTRY,
+                "StartAt": RETRIEVAL.state_name,
                 "States": {
-                    RETRIEVE_ENTRY: _batch_task(
-                        settings,
-                        settings.seq_retrieval_job_definition,
-                        job_name=_job_name("retrieval", "{}-{}", "$.execution, $.index"),
-                        command=states_array(retrieval_args(_ENTRY, _WORK)),
-                        failed=ENTRY_FAILED,
-                        result_path="$",
-                        end=True,
-                    ),
+                    RETRIEVAL.state_name: {
+                        **_job_task(
+                            settings,
+                            RETRIEVAL,
+                            job_name=_job_name(RETRIEVAL, "{}-{}", "$.execution, $.index"),
+                            command=states_array(retrieval_args(_ENTRY, _WORK)),
+                            failed=ENTRY_FAILED,
+                            result_path="$",
+                        ),
+                        "End": True,
+                    },
                     ENTRY_FAILED: {
                         "Type": "Fail",
-                        "Error": "RetrievalFailed",
+                        "Error": RETRIEVAL.failed_state,
                         "CausePath": (
                             "States.Format('retrieval of entry {} failed: {}', "
                             "$.entry.unique_entry_id, $.failure.Cause)"
@@ -154,33 +139,37 @@ def build_definition(settings: StateMachineSettings) -> dict[str, Any]:
                 },
             },
             "ResultPath": None,
-            "Catch": [_catch(RETRIEVAL_FAILED)],
-            "Next": ALIGN,
+            "Catch": [_catch(RETRIEVAL.failed_state)],
+            "Next": ALIGNMENT.state_name,
         },
-        ALIGN: _batch_task(
-            settings,
-            settings.alignment_job_definition,
-            job_name=_job_name("alignment", "{}", "$.execution"),
-            command=states_array(prefixes_args(_WORK, _RESULTS)),
-            failed=ALIGNMENT_FAILED,
-            result_path="$.alignment_job",
-            next_state=MERGE,
-        ),
-        MERGE: _batch_task(
-            settings,
-            settings.seqinfo_align_job_definition,
-            job_name=_job_name("merge", "{}", "$.execution"),
-            command=states_array(prefixes_args(_WORK, _RESULTS)),
-            failed=MERGE_FAILED,
-            result_path="$.merge_job",
-            next_state=DONE,
-        ),
+        ALIGNMENT.state_name: {
+            **_job_task(
+                settings,
+                ALIGNMENT,
+                job_name=_job_name(ALIGNMENT, "{}", "$.execution"),
+                command=states_array(prefixes_args(_WORK, _RESULTS)),
+                failed=ALIGNMENT.failed_state,
+                result_path="$.alignment_job",
+            ),
+            "Next": MERGE.state_name,
+        },
+        MERGE.state_name: {
+            **_job_task(
+                settings,
+                MERGE,
+                job_name=_job_name(MERGE, "{}", "$.execution"),
+                command=states_array(prefixes_args(_WORK, _RESULTS)),
+                failed=MERGE.failed_state,
+                result_path="$.merge_job",
+            ),
+            "Next": DONE,
+        },
         DONE: {
             "Type": "Pass",
             "Comment": "The execution's output: where its results are.",
             "Parameters": {
-                "alignment.$": "States.Format('{}alignment-output.aln', $.results_prefix)",
-                "seq_info.$": "States.Format('{}aligned_seq_info.json', $.results_prefix)",
+                "alignment.$": f"States.Format('{{}}{ALIGNMENT_OUTPUT}', $.results_prefix)",
+                "seq_info.$": f"States.Format('{{}}{ALIGNED_SEQINFO}', $.results_prefix)",
                 "request.$": f"States.Format('s3://{bucket}/{{}}', $.request_key)",
                 "work_prefix.$": "$.work_prefix",
                 "results_prefix.$": "$.results_prefix",
@@ -188,13 +177,13 @@ def build_definition(settings: StateMachineSettings) -> dict[str, Any]:
             "End": True,
         },
         STORE_FAILED: _fail("StoreRequestFailed", "storing the request failed: {}"),
-        RETRIEVAL_FAILED: {
+        RETRIEVAL.failed_state: {
             "Type": "Fail",
-            "Error": "RetrievalFailed",
+            "Error": RETRIEVAL.failed_state,
             "CausePath": "$.failure.Cause",
         },
-        ALIGNMENT_FAILED: _fail("AlignmentFailed", "alignment failed: {}"),
-        MERGE_FAILED: _fail("MergeFailed", "merge of the sequence info failed: {}"),
+        ALIGNMENT.failed_state: _fail(ALIGNMENT.failed_state, "alignment failed: {}"),
+        MERGE.failed_state: _fail(MERGE.failed_state, "merge of the sequence info failed: {}"),
     }
     definition: dict[str, Any] = {
         "Comment": "PAVI protein MSA pipeline: retrieval per entry, alignment, seqinfo merge.",
@@ -202,7 +191,6 @@ def build_definition(settings: StateMachineSettings) -> dict[str, Any]:
         "TimeoutSeconds": settings.timeout_seconds,
         "States": states,
     }
-    check_workflow_type(definition, settings.workflow_type)
     return definition
 
 
@@ -237,14 +225,11 @@ def _sync_task_names(states: dict[str, Any]) -> list[str]:
 def _check_settings(settings: StateMachineSettings) -> None:
     if not _BUCKET_NAME.match(settings.bucket):
         raise ValueError(f"bucket: {settings.bucket!r} is not a valid S3 bucket name")
-    for field in (
-        "job_queue",
-        "seq_retrieval_job_definition",
-        "alignment_job_definition",
-        "seqinfo_align_job_definition",
-    ):
-        if not getattr(settings, field):
-            raise ValueError(f"{field}: must not be empty")
+    if not settings.job_queue:
+        raise ValueError("job_queue: must not be empty")
+    for job in JOBS:
+        if not settings.job_definitions.get(job.step):
+            raise ValueError(f"job_definitions: {job.step}: must not be empty")
     if settings.max_concurrency < 0:
         raise ValueError("max_concurrency: must be 0 (unlimited) or more")
     if not 1 <= settings.timeout_seconds <= 31_536_000:
@@ -255,8 +240,8 @@ def _prefix(bucket: str, kind: str) -> str:
     return f"States.Format('s3://{bucket}/executions/{{}}/{kind}/', $$.Execution.Name)"
 
 
-def _job_name(step: str, template: str, paths: str) -> str:
-    return f"States.Format('{JOB_NAME_PREFIXES[step]}{template}', {paths})"
+def _job_name(job: Job, template: str, paths: str) -> str:
+    return f"States.Format('{job.job_name_prefix}{template}', {paths})"
 
 
 def states_array(args: Sequence[str], paths: Mapping[str, str] = _PATHS) -> str:
@@ -295,33 +280,21 @@ def _fail(error: str, cause_template: str) -> dict[str, Any]:
     }
 
 
-def _batch_task(
+def _job_task(
     settings: StateMachineSettings,
-    job_definition: str,
+    job: Job,
     *,
     job_name: str,
     command: str,
     failed: str,
     result_path: str,
-    next_state: str | None = None,
-    end: bool = False,
 ) -> dict[str, Any]:
-    state: dict[str, Any] = {
-        "Type": "Task",
-        "Resource": BATCH_SYNC,
-        "Parameters": {
-            "JobName.$": job_name,
-            "JobQueue": settings.job_queue,
-            "JobDefinition": job_definition,
-            "ContainerOverrides": {"Command.$": command},
-        },
-        "ResultSelector": {"job_id.$": "$.JobId", "log_stream.$": "$.Container.LogStreamName"},
-        "ResultPath": result_path,
-        "Retry": [_retry(BATCH_TRANSIENT_ERRORS)],
-        "Catch": [_catch(failed)],
-    }
-    if end:
-        state["End"] = True
-    else:
-        state["Next"] = next_state
-    return state
+    return batch.job_task(
+        job_queue=settings.job_queue,
+        job_definition=settings.job_definitions[job.step],
+        job_name=job_name,
+        command=command,
+        retry=_retry(batch.TRANSIENT_ERRORS),
+        catch=_catch(failed),
+        result_path=result_path,
+    )

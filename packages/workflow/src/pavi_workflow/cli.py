@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import NoReturn, TypeVar
 
 import click
+from pavi_contracts.exits import EXIT_FAILURE, EXIT_USAGE
+from pavi_contracts.jobs import JOBS
 from rich.console import Console
 
 from pavi_workflow import client as sfn_client
@@ -35,8 +37,6 @@ from pavi_workflow.request import (
 )
 from pavi_workflow.runner import run_pipeline, write_manifest
 
-EXIT_FAILURE = 1
-EXIT_USAGE = 2
 PLACEHOLDER = "arn:aws:batch:us-east-1:123456789012"
 T = TypeVar("T")
 
@@ -180,49 +180,39 @@ def schema(max_entries: int) -> None:
 @main.command()
 @click.option("--job-queue", default=f"{PLACEHOLDER}:job-queue/pavi", show_default=True)
 @click.option(
-    "--seq-retrieval-job-definition",
-    default=f"{PLACEHOLDER}:job-definition/pavi-seq-retrieval",
-    show_default=True,
-)
-@click.option(
-    "--alignment-job-definition",
-    default=f"{PLACEHOLDER}:job-definition/pavi-alignment",
-    show_default=True,
-)
-@click.option(
-    "--seqinfo-align-job-definition",
-    default=f"{PLACEHOLDER}:job-definition/pavi-seqinfo-align",
-    show_default=True,
+    "--job-definition",
+    "job_definitions",
+    multiple=True,
+    metavar="STEP=ARN",
+    help="Job definition of a step (repeatable; "
+    f"default {PLACEHOLDER}:job-definition/<console script>).",
 )
 @click.option("--bucket", default="pavi-pipeline-bucket", show_default=True)
 @click.option("--max-concurrency", type=click.IntRange(min=0), default=40, show_default=True)
 @click.option("--timeout-seconds", type=click.IntRange(min=1), default=3600, show_default=True)
-@click.option(
-    "--workflow-type",
-    type=click.Choice(["STANDARD", "EXPRESS"]),
-    default="STANDARD",
-    show_default=True,
-)
-def asl(  # noqa: PLR0917 (click passes the options positionally)
+def asl(
     job_queue: str,
-    seq_retrieval_job_definition: str,
-    alignment_job_definition: str,
-    seqinfo_align_job_definition: str,
+    job_definitions: tuple[str, ...],
     bucket: str,
     max_concurrency: int,
     timeout_seconds: int,
-    workflow_type: str,
 ) -> None:
     """Print the state machine definition (Amazon States Language)."""
+    chosen: dict[str, str] = {job.step: f"{PLACEHOLDER}:job-definition/{job.script}" for job in JOBS}
+    for item in job_definitions:
+        step, sep, arn = item.partition("=")
+        if not sep or step not in chosen:
+            steps = ", ".join(chosen)
+            fail(
+                f"--job-definition: {item!r} must be STEP=ARN with STEP one of {steps}", EXIT_USAGE
+            )
+        chosen[step] = arn
     settings = StateMachineSettings(
         job_queue=job_queue,
-        seq_retrieval_job_definition=seq_retrieval_job_definition,
-        alignment_job_definition=alignment_job_definition,
-        seqinfo_align_job_definition=seqinfo_align_job_definition,
+        job_definitions=chosen,
         bucket=bucket,
         max_concurrency=max_concurrency,
         timeout_seconds=timeout_seconds,
-        workflow_type=workflow_type,
     )
     try:
         definition = build_definition(settings)

@@ -13,15 +13,14 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 import pavi_common_s3
+from pavi_contracts.jobs import RETRIEVAL
 
-from pavi_workflow.asl import JOB_NAME_PREFIXES
+from pavi_workflow.batch import step_of_job_name
 from pavi_workflow.request import DEFAULT_MAX_ENTRIES, Request, validate_request
 
 STATE_MACHINE_ENV: Final = "PAVI_STATE_MACHINE_ARN"
 LOG_GROUP_ENV: Final = "PAVI_LOG_GROUP"
 DEFAULT_LOG_GROUP: Final = "/aws/batch/job"
-#: Standard workflows: USD per state transition ($0.025 per 1,000).
-USD_PER_TRANSITION: Final = 0.025 / 1000
 
 JobState = Literal["PENDING", "RUNNING", "FAILED", "COMPLETED"]
 #: Step Functions execution status -> the PAVI API's job state.
@@ -146,11 +145,6 @@ def history(arn: str, *, sfn: Any = None) -> list[dict[str, Any]]:
     return events
 
 
-def count_transitions(events: list[dict[str, Any]]) -> int:
-    """State transitions billed for a Standard execution (one per state entered)."""
-    return sum(1 for event in events if str(event["type"]).endswith("StateEntered"))
-
-
 @dataclass(frozen=True)
 class BatchJob:
     """A Batch job an execution ran, found in its history."""
@@ -217,11 +211,6 @@ def logs(
     return lines
 
 
-def cost_usd(transitions: int) -> float:
-    """Step Functions Standard cost of ``transitions`` state transitions."""
-    return transitions * USD_PER_TRANSITION
-
-
 def summarize_cause(cause: str) -> str:
     """Shorten a Batch DescribeJobs JSON inside a cause to its status reason and exit code."""
     head, sep, tail = cause.partition(": {")
@@ -285,8 +274,8 @@ def _scheduled_step(event: dict[str, Any], by_id: dict[int, Any]) -> tuple[str, 
         command = params["ContainerOverrides"]["Command"]
     except (KeyError, TypeError, json.JSONDecodeError):
         return "unknown", None
-    step = next((s for s, p in JOB_NAME_PREFIXES.items() if job_name.startswith(p)), "unknown")
-    if step == "retrieval" and "--entry" in command[:-1]:
+    step = step_of_job_name(job_name)
+    if step == RETRIEVAL.step and "--entry" in command[:-1]:
         try:
             entry = json.loads(command[command.index("--entry") + 1])
         except (TypeError, json.JSONDecodeError):
@@ -302,7 +291,6 @@ __all__ = [
     "ExecutionStatus",
     "LogLine",
     "batch_jobs",
-    "count_transitions",
     "history",
     "logs",
     "results",

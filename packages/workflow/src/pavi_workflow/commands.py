@@ -1,9 +1,9 @@
-"""The three job commands (docs/architecture.md), shared by the state machine and the runner.
+"""The job commands (``docs/architecture.md``), shared by the state machine and the runner.
 
 A job command is its console script plus its arguments, kept apart because they travel apart:
 the script is the job image's ``ENTRYPOINT``, so the state machine sends only the arguments as
-Batch's ``Command`` and the container executor passes only the arguments after the image; the
-local executor runs ``[script, *args]``. The argument lists are built here and nowhere else
+the executor's command and the container executor passes only the arguments after the image;
+the local executor runs ``[script, *args]``. The argument lists are built here and nowhere else
 (``asl`` turns them into ``States.Array`` expressions).
 """
 
@@ -12,31 +12,27 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any
 
-RETRIEVAL_SCRIPT: Final = "pavi-seq-retrieval"
-ALIGNMENT_SCRIPT: Final = "pavi-alignment"
-MERGE_SCRIPT: Final = "pavi-seqinfo-align"
-
-#: Step name -> (console script = image repository = image ENTRYPOINT, distribution).
-STEP_PACKAGES: Final = {
-    "retrieval": (RETRIEVAL_SCRIPT, "pavi-seq-retrieval"),
-    "alignment": (ALIGNMENT_SCRIPT, "pavi-alignment"),
-    "merge": (MERGE_SCRIPT, "pavi-seqinfo-align"),
-}
+from pavi_contracts.jobs import ALIGNMENT, MERGE, RETRIEVAL, Job, Step, job
 
 
 @dataclass(frozen=True)
 class JobCommand:
-    """One job: its console script (the image's entrypoint) and its arguments (Batch Command)."""
+    """One job: its step (the job table's row) and its arguments."""
 
-    step: str
+    step: Step
     args: tuple[str, ...]
 
     @property
+    def job(self) -> Job:
+        """The step's row of the job table."""
+        return job(self.step)
+
+    @property
     def script(self) -> str:
-        """The step's console script."""
-        return STEP_PACKAGES[self.step][0]
+        """The step's console script (= image ``ENTRYPOINT``)."""
+        return self.job.script
 
     @property
     def argv(self) -> list[str]:
@@ -52,7 +48,7 @@ def entry_json(entry: Mapping[str, Any]) -> str:
 def retrieval_args(
     entry: str, work_prefix: str, variants_file: str | None = None
 ) -> tuple[str, ...]:
-    """Arguments of ``pavi-seq-retrieval`` for one entry given as compact JSON."""
+    """Arguments of the retrieval job for one entry given as compact JSON."""
     args: tuple[str, ...] = (
         "--entry",
         entry,
@@ -67,22 +63,22 @@ def retrieval_args(
 
 
 def prefixes_args(work_prefix: str, results_prefix: str) -> tuple[str, ...]:
-    """Arguments of ``pavi-alignment`` and ``pavi-seqinfo-align``."""
+    """Arguments of the alignment and merge jobs."""
     return ("--work-prefix", work_prefix, "--results-prefix", results_prefix)
 
 
 def retrieval_command(
     entry: Mapping[str, Any], work_prefix: str, variants_file: str | None = None
 ) -> JobCommand:
-    """``pavi-seq-retrieval`` for one entry."""
-    return JobCommand("retrieval", retrieval_args(entry_json(entry), work_prefix, variants_file))
+    """The retrieval job for one entry."""
+    return JobCommand(RETRIEVAL.step, retrieval_args(entry_json(entry), work_prefix, variants_file))
 
 
 def alignment_command(work_prefix: str, results_prefix: str) -> JobCommand:
-    """``pavi-alignment`` over every protein FASTA under the work prefix."""
-    return JobCommand("alignment", prefixes_args(work_prefix, results_prefix))
+    """The alignment job over every protein FASTA under the work prefix."""
+    return JobCommand(ALIGNMENT.step, prefixes_args(work_prefix, results_prefix))
 
 
 def merge_command(work_prefix: str, results_prefix: str) -> JobCommand:
-    """``pavi-seqinfo-align`` over every seqinfo under the work prefix and the alignment."""
-    return JobCommand("merge", prefixes_args(work_prefix, results_prefix))
+    """The merge job over every seqinfo under the work prefix and the alignment."""
+    return JobCommand(MERGE.step, prefixes_args(work_prefix, results_prefix))

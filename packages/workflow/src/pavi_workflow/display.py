@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from types import TracebackType
 
+from pavi_contracts.jobs import JOBS, RETRIEVAL
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -26,9 +27,10 @@ class RunDisplay:
             disable=not self.live,
         )
         self.tasks = {
-            "retrieval": self.progress.add_task("retrieval", total=total_retrievals),
-            "alignment": self.progress.add_task("alignment", total=1),
-            "merge": self.progress.add_task("merge", total=1),
+            job.step: self.progress.add_task(
+                job.step, total=total_retrievals if job is RETRIEVAL else 1
+            )
+            for job in JOBS
         }
 
     def __enter__(self) -> RunDisplay:

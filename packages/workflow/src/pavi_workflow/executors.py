@@ -18,7 +18,11 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Protocol
 
-from pavi_workflow.commands import STEP_PACKAGES, JobCommand
+from pavi_common_s3.errors import StorageError
+from pavi_common_s3.uri import parse
+from pavi_contracts.jobs import job
+
+from pavi_workflow.commands import JobCommand
 
 ENGINES = ("docker", "podman")
 #: Environment variables handed to containers by name (docker/podman read the values).
@@ -105,17 +109,17 @@ class ContainerExecutor:
 
     def image(self, step: str) -> str:
         """``pavi-seq-retrieval:<version>`` etc.; the version is the installed package's."""
-        script, dist = STEP_PACKAGES[step]
+        row = job(step)
         tag = self.image_tag
         if tag is None:
             try:
-                tag = version(dist)
+                tag = version(row.distribution)
             except PackageNotFoundError as err:
                 raise ExecutorError(
-                    f"{dist} is not installed here, so its image version is unknown: "
-                    "pass --image-tag"
+                    f"{row.distribution} is not installed here, so its image version is "
+                    "unknown: pass --image-tag"
                 ) from err
-        return f"{script}:{tag}"
+        return f"{row.image}:{tag}"
 
     def prepare(self, output_folders: Sequence[Path]) -> None:
         """Let the image's user write the output folders (see the class docstring)."""
@@ -212,8 +216,9 @@ def local_mounts(entries: Iterable[dict[str, object]], variants_file: str | None
 
 
 def _local_path(uri: str) -> Path | None:
-    if uri.startswith("file://"):
-        return Path(uri.removeprefix("file://")).resolve()
-    if "://" in uri:
+    """The local file a URI names (paths and ``file://``), else None."""
+    try:
+        loc = parse(uri)
+    except StorageError:
         return None
-    return Path(uri).resolve()
+    return Path(loc.path).resolve() if loc.kind == "local" else None

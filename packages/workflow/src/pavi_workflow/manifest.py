@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import json
-import os
-import tempfile
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
 
-DISTRIBUTIONS = (
-    "pavi-workflow",
-    "pavi-seq-retrieval",
-    "pavi-alignment",
-    "pavi-seqinfo-align",
-    "pavi-common-s3",
-)
+from pavi_contracts.jobs import JOBS, LIBRARIES
+
+#: Every distribution of the pipeline, libraries then jobs.
+DISTRIBUTIONS = (*LIBRARIES, *(job.distribution for job in JOBS))
 
 
 def file_sha256(path: Path) -> str:
@@ -37,16 +30,3 @@ def package_versions() -> dict[str, str | None]:
         except PackageNotFoundError:
             found[dist] = None
     return found
-
-
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write JSON through a temporary file and a rename (never a partial file)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(data, out, indent=2)
-            out.write("\n")
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

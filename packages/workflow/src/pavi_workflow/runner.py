@@ -8,6 +8,7 @@ step stops the run (no new retrieval starts), as a failing Map iteration fails t
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import threading
@@ -18,6 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pavi_common_s3 import write_text
+from pavi_contracts.files import ALIGNED_SEQINFO, ALIGNMENT_OUTPUT, RUN_MANIFEST
+from pavi_contracts.jobs import Step, job
+
 from pavi_workflow.commands import (
     JobCommand,
     alignment_command,
@@ -25,10 +30,9 @@ from pavi_workflow.commands import (
     retrieval_command,
 )
 from pavi_workflow.executors import Executor
-from pavi_workflow.manifest import file_sha256, package_versions, write_json_atomic
+from pavi_workflow.manifest import file_sha256, package_versions
 from pavi_workflow.request import Request
 
-RESULT_FILES = {"alignment": "alignment-output.aln", "merge": "aligned_seq_info.json"}
 #: Folders of DIR a run owns and clears before it starts (nothing else is ever deleted).
 RUN_FOLDERS = ("work", "results", "logs")
 #: The folders the jobs write (the prefixes they get); logs/ and run.json are the runner's.
@@ -39,7 +43,7 @@ JOB_FOLDERS = ("work", "results")
 class StepRun:
     """One job of a run: what ran, how it ended, what it wrote."""
 
-    step: str
+    step: Step
     command: JobCommand
     entry_id: str | None = None
     exit_code: int | None = None
@@ -92,10 +96,7 @@ class RunOutcome:
     def results(self) -> dict[str, Path]:
         """The result files (``alignment``, ``seq_info``)."""
         base = self.out_dir / "results"
-        return {
-            "alignment": base / RESULT_FILES["alignment"],
-            "seq_info": base / RESULT_FILES["merge"],
-        }
+        return {"alignment": base / ALIGNMENT_OUTPUT, "seq_info": base / ALIGNED_SEQINFO}
 
 
 #: Progress callback: (event, step) with event "start" or "end".
@@ -127,7 +128,7 @@ def prepare_run_dir(out_dir: Path) -> Path:
     """Create DIR and clear what an earlier run left in its own folders; return DIR resolved."""
     out_dir = out_dir.resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
-    for name in (*RUN_FOLDERS, "run.json"):
+    for name in (*RUN_FOLDERS, RUN_MANIFEST):
         path = out_dir / name
         if path.is_symlink() or path.is_file():
             path.unlink()
@@ -215,13 +216,12 @@ class _JobRunner:
         self._notify("end", step)
 
     def _outputs(self, step: StepRun) -> dict[str, str]:
-        if step.entry_id is not None:
-            folder = self.out_dir / "work"
-            names = [f"{step.entry_id}-protein.fa", f"{step.entry_id}-seqinfo.json"]
-        else:
-            folder = self.out_dir / "results"
-            names = [RESULT_FILES[step.step]]
-        return {str(folder / n): file_sha256(folder / n) for n in names if (folder / n).is_file()}
+        """Checksums of the files the step's job declares (those that exist)."""
+        paths = [
+            self.out_dir / output.prefix / output.for_entry(step.entry_id or "")
+            for output in job(step.step).outputs
+        ]
+        return {str(path): file_sha256(path) for path in paths if path.is_file()}
 
     def _notify(self, event: str, step: StepRun) -> None:
         if self.listener is not None:
@@ -259,19 +259,17 @@ def write_manifest(
     outcome: RunOutcome, *, request_sha256: str, request_path: str | None, executor: str
 ) -> Path:
     """Write ``DIR/run.json`` (atomically) and return its path."""
-    path = outcome.out_dir / "run.json"
-    write_json_atomic(
-        path,
-        {
-            "status": "succeeded" if outcome.ok else "failed",
-            "error": outcome.error,
-            "request": {"path": request_path, "sha256": request_sha256},
-            "versions": package_versions(),
-            "executor": executor,
-            "work_prefix": outcome.plan.work_prefix,
-            "results_prefix": outcome.plan.results_prefix,
-            "results": {k: str(v) for k, v in outcome.results.items()} if outcome.ok else {},
-            "steps": [describe_step(s) for s in outcome.plan.steps if s.exit_code is not None],
-        },
-    )
+    path = outcome.out_dir / RUN_MANIFEST
+    manifest = {
+        "status": "succeeded" if outcome.ok else "failed",
+        "error": outcome.error,
+        "request": {"path": request_path, "sha256": request_sha256},
+        "versions": package_versions(),
+        "executor": executor,
+        "work_prefix": outcome.plan.work_prefix,
+        "results_prefix": outcome.plan.results_prefix,
+        "results": {k: str(v) for k, v in outcome.results.items()} if outcome.ok else {},
+        "steps": [describe_step(s) for s in outcome.plan.steps if s.exit_code is not None],
+    }
+    write_text(path, json.dumps(manifest, indent=2) + "\n")
     return path

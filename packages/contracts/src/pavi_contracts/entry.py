@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -22,8 +22,7 @@ from pydantic import (
 )
 from pydantic_core import CoreSchema, PydanticCustomError
 
-if TYPE_CHECKING:
-    from pavi_seq_retrieval.model import Region
+from pavi_contracts.exits import EXIT_FAILURE, EXIT_USAGE
 
 __all__ = [
     "DEFAULT_ALT_SUFFIX",
@@ -39,8 +38,6 @@ PLUS_SPELLINGS = ("+", "+1", "pos")
 MINUS_SPELLINGS = ("-", "-1", "neg")
 DEFAULT_ALT_SUFFIX = "_alt"
 MAX_ID_LENGTH = 200
-EXIT_USAGE = 2
-EXIT_FAILURE = 1
 
 _REGION_STRING = re.compile(r"([0-9]+)\.\.([0-9]+)")
 _SAFE_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
@@ -125,12 +122,6 @@ class RegionSpec(BaseModel):
             "anyOf": [schema, {"type": "string", "pattern": r"^[0-9]+\.\.[0-9]+$"}],
             "description": schema.get("description", ""),
         }
-
-    def to_region(self) -> Region:
-        """The algorithm's ``Region`` (coordinates as given)."""
-        from pavi_seq_retrieval.model import Region  # noqa: PLC0415
-
-        return Region(self.start, self.end, self.frame)
 
 
 def _regions(value: Any) -> Any:
@@ -261,14 +252,6 @@ class Entry(BaseModel):
     def suffix(self) -> str:
         """The alternative record-name suffix (``_alt`` by default)."""
         return self.alt_seq_name_suffix or DEFAULT_ALT_SUFFIX
-
-    def exon_regions(self) -> list[Region]:
-        """Exon regions as the algorithm's ``Region``s."""
-        return [r.to_region() for r in self.exon_seq_regions]
-
-    def cds_regions(self) -> list[Region]:
-        """CDS regions as the algorithm's ``Region``s."""
-        return [r.to_region() for r in self.cds_seq_regions]
 
 
 def _check_order(regions: Sequence[RegionSpec], info: ValidationInfo) -> None:

@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from pavi_seq_retrieval.entry import (
+from pavi_contracts.entry import (
     Entry,
     RequestEntryError,
     format_validation_errors,
     parse_entry,
 )
-from pavi_seq_retrieval.model import Region
 from pydantic import BaseModel, ValidationError
 
 BASE: dict[str, Any] = {
@@ -43,8 +42,11 @@ def test_valid_entry_and_conversions() -> None:
             "unknown_field": [1, 2],
         }
     )
-    assert entry.exon_regions() == [Region(11, 30), Region(46, 65, 2)]
-    assert entry.cds_regions() == [Region(21, 30, 0)]
+    assert [(r.start, r.end, r.frame) for r in entry.exon_seq_regions] == [
+        (11, 30, None),
+        (46, 65, 2),
+    ]
+    assert [(r.start, r.end, r.frame) for r in entry.cds_seq_regions] == [(21, 30, 0)]
     assert entry.variant_ids == ["b", "a"]
     assert entry.suffix == "_alt"
     assert entry.strand == "+"
@@ -81,7 +83,7 @@ def test_suffix_defaults(suffix: str | None) -> None:
 
 def test_minus_strand_accepts_either_order() -> None:
     entry = parse_entry({**BASE, "seq_strand": "-", "exon_seq_regions": ["101..82", "11..30"]})
-    assert entry.exon_regions() == [Region(101, 82), Region(11, 30)]
+    assert [(r.start, r.end) for r in entry.exon_seq_regions] == [(101, 82), (11, 30)]
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,126 @@
+"""The request: a JSON array of entries (``docs/request.md``), checked as a whole.
+
+Each entry is validated by :class:`pavi_contracts.entry.Entry`; the request adds what only the
+whole request can check (its size, unique ``unique_entry_id``s). Checks that depend on where
+the request runs (URL schemes, payload limits) are passed in by the caller as ``entry_checks``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any, Final
+
+from pydantic import Field, TypeAdapter, ValidationError
+
+from pavi_contracts.entry import Entry, format_validation_errors
+
+DEFAULT_MAX_ENTRIES: Final = 100
+#: A check of one (plain JSON) entry that returns ``field: problem`` lines.
+EntryCheck = Callable[[dict[str, Any]], list[str]]
+
+
+class RequestError(ValueError):
+    """A request that cannot run; ``problems`` holds one line per problem."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = list(problems)
+
+
+@dataclass(frozen=True)
+class Request:
+    """A validated request: the entries as the jobs receive them (JSON objects)."""
+
+    entries: tuple[dict[str, Any], ...]
+
+    @property
+    def entry_ids(self) -> list[str]:
+        """The entries' ``unique_entry_id``s in request order."""
+        return [str(entry["unique_entry_id"]) for entry in self.entries]
+
+    def to_json(self) -> str:
+        """The request as compact JSON (what the state machine receives)."""
+        return json.dumps(list(self.entries), separators=(",", ":"))
+
+
+def validate_request(
+    data: Any,
+    *,
+    max_entries: int = DEFAULT_MAX_ENTRIES,
+    entry_checks: Iterable[EntryCheck] = (),
+) -> Request:
+    """Check a parsed request; raise :class:`RequestError` listing every problem."""
+    if not isinstance(data, list):
+        raise RequestError([f"request: must be a JSON array of entries, not {json_type(data)}"])
+    checks = list(entry_checks)
+    problems: list[str] = []
+    if not data:
+        problems.append("request: must hold at least one entry")
+    if len(data) > max_entries:
+        problems.append(f"request: holds {len(data)} entries, at most {max_entries} are allowed")
+    first_index: dict[str, int] = {}
+    for index, raw in enumerate(data):
+        label = entry_label(index, raw)
+        if not isinstance(raw, dict):
+            problems.append(f"{label}: must be a JSON object, not {json_type(raw)}")
+            continue
+        found = entry_problems(raw)
+        for check in checks:
+            found += [p for p in check(raw) if p not in found]
+        problems += [f"{label}: {p}" for p in found]
+        entry_id = raw.get("unique_entry_id")
+        if isinstance(entry_id, str):
+            if entry_id in first_index:
+                problems.append(
+                    f"{label}: unique_entry_id: duplicate of entry {first_index[entry_id]}"
+                )
+            else:
+                first_index[entry_id] = index
+    if problems:
+        raise RequestError(problems)
+    return Request(tuple(dict(raw) for raw in data))
+
+
+def entry_problems(entry: dict[str, Any]) -> list[str]:
+    """``field: problem`` lines of the Entry model for one entry."""
+    try:
+        Entry.model_validate(entry)
+    except ValidationError as err:
+        return format_validation_errors(err)
+    return []
+
+
+def request_schema(max_entries: int = DEFAULT_MAX_ENTRIES) -> dict[str, Any]:
+    """The request's JSON Schema (an array of 1..max_entries entries)."""
+    adapter: TypeAdapter[Any] = TypeAdapter(
+        Annotated[list[Entry], Field(min_length=1, max_length=max_entries)]
+    )
+    schema = adapter.json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "PAVI pipeline request"
+    schema["description"] = (
+        "A JSON array of entries; each entry describes one transcript to translate "
+        "(and optionally mutate). unique_entry_id must be unique within the request."
+    )
+    return schema
+
+
+def entry_label(index: int, raw: Any) -> str:
+    """How request-level messages name an entry: ``entry 3 (id)`` or ``entry 3``."""
+    entry_id = raw.get("unique_entry_id") if isinstance(raw, dict) else None
+    if isinstance(entry_id, str) and entry_id:
+        return f"entry {index} ({entry_id})"
+    return f"entry {index}"
+
+
+def json_type(value: Any) -> str:
+    """``an object``, ``an array``, ``a string``… for messages about a JSON value."""
+    names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}
+    if value is None:
+        return "null"
+    for kind, name in names.items():
+        if isinstance(value, kind):
+            return name
+    return "a number" if isinstance(value, int | float) else type(value).__name__

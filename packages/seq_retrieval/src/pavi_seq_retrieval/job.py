@@ -1,0 +1,197 @@
+"""The retrieval job: one validated entry to ``{id}-protein.fa`` and ``{id}-seqinfo.json``.
+
+Order of work: the entry is validated, its variants fetched, the genome opened, the algorithm
+run, then the files written (``docs/retrieval.md``). Heavy modules (pydantic, pysam, requests,
+boto3) are imported only when the job runs.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pavi_contracts.exits import EXIT_FAILURE
+from pavi_contracts.files import OutputType, entry_outputs
+from pavi_contracts.harness import JobError, log
+from pavi_contracts.jobs import RETRIEVAL
+
+if TYPE_CHECKING:
+    from pavi_contracts.entry import Entry, RegionSpec
+
+    from pavi_seq_retrieval.model import Region
+    from pavi_seq_retrieval.retrieval import RetrievalOutput
+
+JOB = RETRIEVAL.script
+_SAFE_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}")
+
+
+@dataclass(frozen=True)
+class RetrievalOptions:
+    """Everything the job needs besides the entry."""
+
+    output_prefix: str = "."
+    output_type: OutputType = "protein"
+    variants_file: str | None = None
+    variant_api_url: str | None = None
+    variant_api_timeout: float = 30.0
+    variant_api_attempts: int = 4
+    unmasked: bool = False
+
+
+def entry_label(raw: Any) -> str:
+    """How error lines name an entry: its id, or a quoted excerpt when the id is unusable."""
+    value = raw.get("unique_entry_id") if isinstance(raw, dict) else None
+    if isinstance(value, str) and _SAFE_ID.fullmatch(value):
+        return value
+    if value is None:
+        return "?"
+    text = json.dumps(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def run(raw_entry: Any, options: RetrievalOptions) -> None:
+    """Validate, compute and write one entry; JobError on any failure."""
+    started = time.perf_counter()
+    entry = validate(raw_entry)
+    entry_id = entry.unique_entry_id
+    log(
+        JOB,
+        "start",
+        entry=entry_id,
+        genome=entry.fasta_file_url,
+        variants=len(entry.variant_ids),
+        output_prefix=options.output_prefix,
+        output_type=options.output_type,
+    )
+    output = compute(entry, options)
+    written = write(entry_id, output, options)
+    records = [line[1:] for line in (output.fasta or "").splitlines() if line.startswith(">")]
+    log(
+        JOB,
+        "written",
+        entry=entry_id,
+        files=written,
+        records=records,
+        seconds=round(time.perf_counter() - started, 3),
+    )
+    if output.fasta is None:
+        reason = "; ".join(f"{name}: {error}" for name, error in output.errors.items())
+        raise JobError(f"entry {entry_id}: {reason or 'no sequence produced'}", EXIT_FAILURE)
+
+
+def validate(raw: Any) -> Entry:
+    """The entry model of a decoded entry; JobError naming the entry and field otherwise."""
+    from pavi_contracts.entry import RequestEntryError, parse_entry  # noqa: PLC0415
+
+    try:
+        return parse_entry(raw)
+    except RequestEntryError as err:
+        raise JobError(f"entry {entry_label(raw)}: {err}", err.exit_code) from None
+
+
+def regions(specs: list[RegionSpec]) -> list[Region]:
+    """Requested regions as the algorithm's ``Region``s (coordinates as given)."""
+    from pavi_seq_retrieval.model import Region  # noqa: PLC0415
+
+    return [Region(spec.start, spec.end, spec.frame) for spec in specs]
+
+
+def compute(entry: Entry, options: RetrievalOptions) -> RetrievalOutput:
+    """Variants, then genome, then the algorithm."""
+    from pavi_seq_retrieval.genome import GenomeAccessError, open_genome  # noqa: PLC0415
+    from pavi_seq_retrieval.model import RetrievalError  # noqa: PLC0415
+    from pavi_seq_retrieval.retrieval import RetrievalInput, retrieve  # noqa: PLC0415
+    from pavi_seq_retrieval.variants import (  # noqa: PLC0415
+        VariantApi,
+        VariantError,
+        fetch_variants,
+        load_variants_file,
+    )
+
+    entry_id = entry.unique_entry_id
+    started = time.perf_counter()
+    try:
+        responses = load_variants_file(options.variants_file) if options.variants_file else {}
+        api = VariantApi.from_env(
+            options.variant_api_url,
+            timeout=options.variant_api_timeout,
+            attempts=options.variant_api_attempts,
+        )
+        variants = fetch_variants(entry.variant_ids, api, responses)
+    except VariantError as err:
+        raise JobError(f"entry {entry_id}: {err}", EXIT_FAILURE) from None
+    log(
+        JOB,
+        "variants",
+        entry=entry_id,
+        count=len(variants),
+        seconds=round(time.perf_counter() - started, 3),
+    )
+    started = time.perf_counter()
+    exons, cds = regions(entry.exon_seq_regions), regions(entry.cds_seq_regions)
+    try:
+        genome = open_genome(entry.fasta_file_url)
+        log(
+            JOB,
+            "genome",
+            entry=entry_id,
+            url=entry.fasta_file_url,
+            seconds=round(time.perf_counter() - started, 3),
+        )
+        started = time.perf_counter()
+        # One forward read per cluster of the entry's regions (the algorithm then reads its
+        # parts from memory, in whatever order, with the same errors as without the hint).
+        genome.prefetch(entry.seq_id, [(r.start, r.end) for r in (*exons, *cds)])
+        output = retrieve(
+            RetrievalInput(
+                base_seq_name=entry.base_seq_name,
+                seq_id=entry.seq_id,
+                strand=entry.strand,
+                exon_regions=exons,
+                cds_regions=cds,
+                variants=variants,
+                alt_seq_name_suffix=entry.suffix,
+                output_type=options.output_type,
+                unmasked=options.unmasked,
+            ),
+            genome,
+        )
+    except GenomeAccessError as err:
+        raise JobError(f"entry {entry_id}: {err}", EXIT_FAILURE) from None
+    except RetrievalError as err:
+        where = f"{err.field}: " if err.field else ""
+        raise JobError(f"entry {entry_id}: {where}{err.message}", EXIT_FAILURE) from None
+    log(
+        JOB,
+        "computed",
+        entry=entry_id,
+        errors=dict(output.errors),
+        seconds=round(time.perf_counter() - started, 3),
+    )
+    return output
+
+
+def write(entry_id: str, output: RetrievalOutput, options: RetrievalOptions) -> list[str]:
+    """Write the FASTA (if any) then the seqinfo; return the URIs written.
+
+    Everything is tagged as a work object (intermediates expired by the bucket's lifecycle).
+    """
+    from pavi_common_s3 import StorageError, join, write_text  # noqa: PLC0415
+    from pavi_contracts.tags import WORK_TAGS  # noqa: PLC0415
+
+    fasta_name, seqinfo_name = entry_outputs(entry_id, options.output_type)
+    files = [(seqinfo_name, output.seqinfo)]
+    if output.fasta is not None:
+        files.insert(0, (fasta_name, output.fasta))
+    written = []
+    try:
+        for name, text in files:
+            uri = join(options.output_prefix, name)
+            write_text(uri, text, tags=WORK_TAGS)
+            written.append(uri)
+    except StorageError as err:
+        raise JobError(f"entry {entry_id}: output_prefix: {err}", EXIT_FAILURE) from None
+    return written
