@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
 import nox
 
+ROOT = Path(__file__).parent
+# The job table is standard library only: read it from the source tree (nox's own venv).
+sys.path.insert(0, str(ROOT / "packages" / "contracts" / "src"))
+from pavi_contracts.jobs import JOBS  # noqa: E402
+
 nox.options.default_venv_backend = "uv"
 nox.options.reuse_existing_virtualenvs = True
 nox.options.sessions = ["lint", "typecheck", "test", "build"]
 
-ROOT = Path(__file__).parent
+#: Member name -> (folder, distribution, console script to try after a standalone install).
 PACKAGES = {
+    "contracts": ("packages/contracts", "pavi-contracts", None),
     "common_s3": ("packages/common_s3", "pavi-common-s3", None),
-    "seq_retrieval": ("packages/seq_retrieval", "pavi-seq-retrieval", "pavi-seq-retrieval"),
-    "alignment": ("packages/alignment", "pavi-alignment", "pavi-alignment"),
-    "seqinfo_align": ("packages/seqinfo_align", "pavi-seqinfo-align", "pavi-seqinfo-align"),
+    **{job.folder: (f"packages/{job.folder}", job.distribution, job.script) for job in JOBS},
     "workflow": ("packages/workflow", "pavi-workflow", "pavi"),
 }
 MEMBERS = {**{k: v[0] for k, v in PACKAGES.items()}, "infra": "infra"}

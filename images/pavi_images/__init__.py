@@ -5,12 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Final
 
+from pavi_contracts.jobs import JOBS as JOB_TABLE
+
 ROOT: Final = Path(__file__).resolve().parents[2]
 IMAGES_DIR: Final = ROOT / "images"
 
 #: Job package folder name -> (distribution name, console script = image repository).
-JOBS: Final = {
-    "seq_retrieval": ("pavi-seq-retrieval", "pavi-seq-retrieval"),
-    "alignment": ("pavi-alignment", "pavi-alignment"),
-    "seqinfo_align": ("pavi-seqinfo-align", "pavi-seqinfo-align"),
-}
+JOBS: Final = {job.folder: (job.distribution, job.script) for job in JOB_TABLE}

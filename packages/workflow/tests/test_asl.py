@@ -9,10 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pavi_workflow import asl
-from pavi_workflow.asl import StateMachineSettings, build_definition, check_workflow_type
 from pavi_contracts.jobs import ALIGNMENT, MERGE, RETRIEVAL
-from pavi_workflow import batch
+from pavi_workflow import asl, batch
+from pavi_workflow.asl import StateMachineSettings, build_definition, check_workflow_type
 from pavi_workflow.client import history
 from pavi_workflow.request import validate_request
 from pavi_workflow.runner import plan_run
@@ -98,7 +97,9 @@ def test_guard_finds_sync_tasks_nested_in_parallel_branches() -> None:
                 "Branches": [
                     {
                         "StartAt": "T",
-                        "States": {"T": {"Type": "Task", "Resource": batch.SUBMIT_JOB_SYNC, "End": True}},
+                        "States": {
+                            "T": {"Type": "Task", "Resource": batch.SUBMIT_JOB_SYNC, "End": True}
+                        },
                     }
                 ],
             }
@@ -137,7 +138,10 @@ def test_shape_follows_the_decisions() -> None:
     assert retrieve["MaxConcurrency"] == 40
     assert retrieve["ItemSelector"]["entry.$"] == "$$.Map.Item.Value"
     assert retrieve["ItemProcessor"]["ProcessorConfig"] == {"Mode": "INLINE"}
-    tasks = [retrieve["ItemProcessor"]["States"][RETRIEVAL.state_name], states[ALIGNMENT.state_name]]
+    tasks = [
+        retrieve["ItemProcessor"]["States"][RETRIEVAL.state_name],
+        states[ALIGNMENT.state_name],
+    ]
     tasks.append(states[MERGE.state_name])
     for task in tasks:
         assert task["Resource"] == "arn:aws:states:::batch:submitJob.sync"
@@ -193,7 +197,9 @@ def test_moto_submits_the_runner_commands(
 
     events = history(described["executionArn"], sfn=pipeline.sfn)
     transitions = sum(1 for event in events if str(event["type"]).endswith("StateEntered"))
-    print(f"{case}: {n} entries, {transitions} transitions, ${transitions * USD_PER_TRANSITION:.6f}")
+    print(
+        f"{case}: {n} entries, {transitions} transitions, ${transitions * USD_PER_TRANSITION:.6f}"
+    )
     assert transitions <= 2 * n + 8
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from importlib.metadata import version
 import os
 import stat
 import subprocess
@@ -36,10 +37,23 @@ def test_asl_prints_the_definition_with_the_given_settings() -> None:
     assert "s3://my-bucket/executions/" in result.output
 
 
-def test_asl_refuses_express() -> None:
-    result = CliRunner().invoke(main, ["asl", "--workflow-type", "EXPRESS"])
+def test_asl_takes_job_definitions_by_step() -> None:
+    arn = "arn:aws:batch:eu-west-1:111122223333:job-definition/mine:3"
+    result = CliRunner().invoke(main, ["asl", "--job-definition", f"alignment={arn}"])
+    assert result.exit_code == 0, result.output
+    definition = json.loads(result.output)
+    assert definition["States"]["AlignSequences"]["Parameters"]["JobDefinition"] == arn
+    assert definition["States"]["MergeSeqInfo"]["Parameters"]["JobDefinition"].endswith(
+        ":job-definition/pavi-seqinfo-align"
+    )
+
+
+@pytest.mark.parametrize("item", ["alignment", "align=arn:x"])
+def test_asl_refuses_a_bad_job_definition(item: str) -> None:
+    result = CliRunner().invoke(main, ["asl", "--job-definition", item])
     assert result.exit_code == 2
-    assert "EXPRESS" in result.output
+    assert "--job-definition" in result.output
+    assert "retrieval, alignment, merge" in result.output
 
 
 def test_schema_is_json_schema() -> None:
@@ -130,7 +144,7 @@ def test_container_executor_builds_the_engine_command(tmp_path: Path) -> None:
         "AWS_SECRET_ACCESS_KEY",
     ]
     assert "secret-value" not in " ".join(argv)
-    image_at = argv.index("pavi-seq-retrieval:0.1.0")
+    image_at = argv.index(f"pavi-seq-retrieval:{version('pavi-seq-retrieval')}")
     # The image's ENTRYPOINT is the script: only the arguments follow the image.
     assert argv[image_at + 1 :] == list(command.args)
     assert argv[image_at + 1] == "--entry"

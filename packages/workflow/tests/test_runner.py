@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from importlib.metadata import version
 import subprocess
 import sys
 import threading
@@ -96,7 +97,7 @@ def test_manifest_records_checksums_versions_and_commands(
     assert done.returncode == 0, done.stderr
     manifest = json.loads((out / "run.json").read_text())
     assert manifest["request"]["sha256"] == hashlib.sha256(request.read_bytes()).hexdigest()
-    assert manifest["versions"]["pavi-workflow"] == "0.1.0"
+    assert manifest["versions"]["pavi-workflow"] == version("pavi-workflow")
     assert set(manifest["versions"]) >= {
         "pavi-seq-retrieval",
         "pavi-alignment",
@@ -105,7 +106,10 @@ def test_manifest_records_checksums_versions_and_commands(
     aln = out / "results" / "alignment-output.aln"
     alignment = next(s for s in manifest["steps"] if s["step"] == "alignment")
     assert alignment["command"][:2] == ["pavi-alignment", "--work-prefix"]
-    assert alignment["outputs"] == {str(aln): hashlib.sha256(aln.read_bytes()).hexdigest()}
+    joined = out / "work" / "alignment-input.fa"  # the job table declares both outputs
+    assert alignment["outputs"] == {
+        str(path): hashlib.sha256(path.read_bytes()).hexdigest() for path in (joined, aln)
+    }
     assert alignment["seconds"] >= 0
 
 

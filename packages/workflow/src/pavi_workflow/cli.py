@@ -198,7 +198,9 @@ def asl(
     timeout_seconds: int,
 ) -> None:
     """Print the state machine definition (Amazon States Language)."""
-    chosen: dict[str, str] = {job.step: f"{PLACEHOLDER}:job-definition/{job.script}" for job in JOBS}
+    chosen: dict[str, str] = {
+        job.step: f"{PLACEHOLDER}:job-definition/{job.script}" for job in JOBS
+    }
     for item in job_definitions:
         step, sep, arn = item.partition("=")
         if not sep or step not in chosen:

@@ -31,10 +31,10 @@ __all__ = [
 ]
 
 Target = Literal["cloud", "local"]
-#: ``fasta_file_url`` kinds (as :func:`pavi_common_s3.uri.parse` classifies them) per target.
+#: ``fasta_file_url`` schemes per target (``""``: a plain local path).
 ALLOWED_SCHEMES: Final[dict[Target, tuple[str, ...]]] = {
     "cloud": ("https", "s3"),
-    "local": ("https", "http", "s3", "file"),
+    "local": ("https", "http", "s3", "file", ""),
 }
 #: Largest request a cloud run accepts: Step Functions caps state payloads at 256 KiB, and
 #: the first state adds the execution's prefixes (a few hundred bytes) to the request.
@@ -83,13 +83,11 @@ def load_request(path: Path, *, target: Target, max_entries: int = DEFAULT_MAX_E
 
 
 def url_scheme(url: str) -> str:
-    """``s3``, ``https``, ``http``, ``file`` (local paths too); StorageError when unsupported."""
+    """``s3``, ``https``, ``http``, ``file`` or ``""`` (a path); StorageError if unsupported."""
     loc = parse(url)
-    if loc.kind == "local":
-        return "file"
-    if loc.kind == "http":
-        return url.split(":", 1)[0].lower()
-    return loc.kind
+    if loc.kind == "s3":
+        return "s3"
+    return url.partition("://")[0].lower() if "://" in url else ""
 
 
 def scheme_problems(entry: dict[str, Any], target: Target) -> list[str]:
@@ -98,7 +96,7 @@ def scheme_problems(entry: dict[str, Any], target: Target) -> list[str]:
     if not isinstance(url, str) or not url:
         return []
     allowed = ALLOWED_SCHEMES[target]
-    shown = ", ".join(f"{s}://" for s in allowed)
+    shown = ", ".join(f"{s}://" for s in allowed if s)
     try:
         scheme = url_scheme(url)
     except UnsupportedScheme:
@@ -107,7 +105,7 @@ def scheme_problems(entry: dict[str, Any], target: Target) -> list[str]:
         return [f"fasta_file_url: {err.problem}"]
     if scheme in allowed:
         return []
-    what = "a local path" if scheme == "file" else f"scheme {scheme}://"
+    what = f"scheme {scheme}://" if scheme else "a local path"
     return [f"fasta_file_url: {what} is not allowed in a {target} run (use {shown})"]
 
 
