@@ -87,7 +87,7 @@ def _validate(raw: Any) -> Entry:
 
 
 def _compute(entry: Entry, options: dict[str, Any]) -> RetrievalOutput:
-    """Variants, then genome, then the algorithm (sequence-retrieval.md §1 order)."""
+    """Variants, then genome, then the algorithm (docs/retrieval.md, "Order of a run")."""
     from pavi_seq_retrieval.genome import GenomeAccessError, open_genome  # noqa: PLC0415
     from pavi_seq_retrieval.model import RetrievalError  # noqa: PLC0415
     from pavi_seq_retrieval.retrieval import RetrievalInput, retrieve  # noqa: PLC0415

@@ -1,9 +1,9 @@
 """The request model: a whole request checked before anything runs, with every problem listed.
 
-A request is a JSON array of entries (pipeline-contract §2); each entry is validated by
-``pavi_seq_retrieval.entry.Entry`` (the model the retrieval job itself uses), then the request
-adds what only the whole request can check: the array's size, unique ``unique_entry_id``s and
-the ``fasta_file_url`` schemes allowed where the request runs.
+A request is a JSON array of entries (docs/request.md, "Shape of a request"); each entry is
+validated by ``pavi_seq_retrieval.entry.Entry`` (the model the retrieval job itself uses), then
+the request adds what only the whole request can check: the array's size, unique
+``unique_entry_id``s and the ``fasta_file_url`` schemes allowed where the request runs.
 """
 
 from __future__ import annotations
