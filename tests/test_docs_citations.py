@@ -10,7 +10,7 @@ Scans the tracked `*.py`, `*.md`, `*.toml`, `Dockerfile` and `schemas/*.json` fi
 * names of documents that live outside the repository (the original pipeline's specification and
   design notes), section signs and numbered decisions: none may appear.
 
-Rules and headings: docs/cases.md, "Behaviour cases" explains how tests cite cases.
+How tests cite behaviour cases: docs/cases.md, "Behaviour cases".
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ QUOTED = re.compile(r"\"([^\"\n]+)\"")
 BACKTICKED_MD = re.compile(r"`(?P<path>[\w./-]+\.md)(?:#(?P<anchor>[\w-]+))?`")
 MD_LINK = re.compile(r"\]\((?P<target>[^)\s]+)\)")
 FENCE = re.compile(r"^(```|~~~).*?^\1", re.MULTILINE | re.DOTALL)
-HEADING = re.compile(r"^#{1,6}\s+(?P<text>.+?)\s*#*\s*$", re.MULTILINE)
+HEADING = re.compile(r"^#{1,6}[ \t]+(?P<text>.+?)[ \t]*#*[ \t]*$", re.MULTILINE)
 TABLE_ID = re.compile(rf"^\|\s*(?P<id>{_CASE_ID})\s*\|", re.MULTILINE)
 #: A line break with the next line's indentation and comment or docstring marker: citations may
 #: wrap in comments, docstrings and Markdown paragraphs.
@@ -162,7 +162,9 @@ class Scanner:
                 if match.start("path") not in cited:
                     messages += self._backticked(name, match["path"], match["anchor"])
             for match in MD_LINK.finditer(prose):
-                if match.start("target") not in cited:
+                # A root file's `docs/…` link is a citation (checked above); elsewhere a link is
+                # relative to its file's folder.
+                if match.start("target") not in cited or "/" in name:
                     messages += self._link(name, match["target"])
         return messages
 
