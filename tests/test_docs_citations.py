@@ -317,3 +317,10 @@ def test_scanned_files_lists_the_kinds_of_files_the_check_covers() -> None:
     assert "tests/test_docs_citations.py" in files
     assert any(Path(f).name == "Dockerfile" for f in files)
     assert not any(f.endswith(".lock") for f in files)
+
+
+def test_scanner_resolves_links_relative_to_their_file(repo: Path) -> None:
+    text = f"[up](../{DOCS}real.md#some-heading) [wrong]({DOCS}real.md)\n"
+    problems = check(repo, "pkg/README.md", text)
+    assert len(problems) == 1, problems
+    assert f"links to {DOCS}real.md, which does not exist" in problems[0]
