@@ -56,7 +56,7 @@ def typecheck(session: nox.Session) -> None:
     for name, folder in MEMBERS.items():
         session.log(f"mypy: {name}")
         session.run("mypy", f"{folder}/src", f"{folder}/tests")
-    session.run("mypy", "noxfile.py", "conftest.py")
+    session.run("mypy", "noxfile.py", "conftest.py", "tests")
 
 
 @nox.session
@@ -66,7 +66,7 @@ def test(session: nox.Session) -> None:
     args = list(session.posargs)
     paths = [MEMBERS[a] for a in args if a in MEMBERS]
     rest = [a for a in args if a not in MEMBERS]
-    session.run("pytest", *(paths or list(MEMBERS.values())), *rest, env=WRITE_BYTECODE)
+    session.run("pytest", *(paths or [*MEMBERS.values(), "tests"]), *rest, env=WRITE_BYTECODE)
 
 
 @nox.session

@@ -74,7 +74,7 @@ def test_reference_run_parity(
     work_results: tuple[Path, Path],
     run_alignment: RunAlignment,
 ) -> None:
-    """The original's reference run (test-cases.md M1), split back into per-entry files.
+    """The original's reference run (docs/cases.md, case M1), split back into per-entry files.
 
     The stored input FASTA lacks the hyls-1 reference record (the seventh alignment row), so
     that record is rebuilt from its ungapped alignment row.

@@ -1,4 +1,4 @@
-"""The request-entry model: every rule of pipeline-contract.md §2.1/§2.2."""
+"""The request-entry model: every rule of docs/request.md, "Entry fields" and "Region forms"."""
 
 from __future__ import annotations
 

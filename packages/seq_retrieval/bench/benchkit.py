@@ -8,7 +8,7 @@ Importable from other packages' benchmarks (add this folder to ``sys.path``):
   form one protein family (homologues of one ~450 aa ancestor, ~50% pairwise identity), as a
   PAVI request aligns one gene's orthologues and variants, not unrelated proteins.
 * ``make_entries(genome_path, n, seed=1, fasta_file_url=None) -> list[dict]`` returns ``n``
-  request entries (pipeline-contract §2) for planted genes whose CDS translates.
+  request entries (docs/request.md, "Entry fields") for planted genes whose CDS translates.
 * ``RangeServer(folder, rate=None, latency=0.0)`` is a context manager serving ``folder`` on
   127.0.0.1 with HTTP Range support from a child process (``rangeserver.py``: ``os.sendfile``,
   optionally paced to ``rate`` bytes/s per connection, with ``latency`` seconds before each

@@ -28,7 +28,7 @@ _CORE_CHR1 = (
 _CORE_PLUS = {"+": "+", "+1": "+", "pos": "+"}
 _CORE_MINUS = {"-": "-", "-1": "-", "neg": "-"}
 
-# test-cases.md §K.2: id -> (chrom, start, end, ref, alt)
+# The variants of docs/cases.md, "K. Synthetic golden set": id -> (chrom, start, end, ref, alt)
 _CORE_K_VARIANTS: dict[str, tuple[str, int, int, str, str]] = {
     "snv1": ("chr1", 25, 25, "C", "A"),
     "early2": ("chr1", 30, 30, "A", "T"),
@@ -104,7 +104,8 @@ def core_genome(testdata: Path) -> Iterator[Genome]:
 
 @pytest.fixture(scope="session")
 def core_k_genome(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Genome]:
-    """Synthetic genome of test-cases.md §K.1 plus chr4 (S49), chr5 (S51), chr7 (S53)."""
+    """Synthetic genome (docs/cases.md, "Fixture genomes") plus chr4 (S49), chr5 (S51), chr7
+    (S53)."""
     chr2 = _CORE_CHR1[:10] + _CORE_CHR1[10:30].lower() + _CORE_CHR1[30:]
     sequences = {
         "chr1": _CORE_CHR1,
@@ -128,7 +129,8 @@ def core_k_genome(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Genome]:
 
 @pytest.fixture(scope="session")
 def core_k_variants() -> dict[str, Variant]:
-    """The variants of test-cases.md §K.2 (plus `ins3_chr2`, ins3 on chr2), by id."""
+    """The variants of docs/cases.md, "K. Synthetic golden set" (plus `ins3_chr2`, ins3 on
+    chr2), by id."""
     return {
         vid: Variant(vid, chrom, start, end, ref, alt)
         for vid, (chrom, start, end, ref, alt) in _CORE_K_VARIANTS.items()
@@ -145,7 +147,7 @@ def core_region(value: Any) -> Region:
 
 
 def core_variant(variant_id: str, response: dict[str, Any]) -> Variant:
-    """A variant API response mapped as pipeline-contract.md §5 describes."""
+    """A variant API response mapped as docs/retrieval.md, "Fetching variants" describes."""
     location = response["location"]
     return Variant(
         variant_id=variant_id,

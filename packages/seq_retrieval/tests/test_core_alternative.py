@@ -1,4 +1,4 @@
-"""test-cases.md §H (alternative coding sequence and protein) and §I (protein positions)."""
+"""docs/cases.md, "H. Alternative coding sequence and protein" and "I. Protein positions"."""
 
 from __future__ import annotations
 
@@ -214,7 +214,7 @@ def test_H15_utr_only_transcript_has_no_orf(core_genome: Genome) -> None:
     assert out.errors == {"H15_ref": NO_ORF, "H15_alt": NO_ORF}
 
 
-# --- §I: coding -> protein positions -----------------------------------------------------
+# --- docs/cases.md, "I. Protein positions": coding -> protein positions ---------------------------
 
 SUBSTITUTION = Variant("s", "X", 1, 1, "A", "C")
 INSERTION = Variant("i", "X", 1, 2, "", "A")

@@ -1,4 +1,5 @@
-"""test-cases.md §D (coding sequence and translation) and the translation rules of §7."""
+"""docs/cases.md, "D. Coding sequence and translation", and the rules of docs/retrieval.md,
+"Translation"."""
 
 from __future__ import annotations
 
@@ -192,7 +193,7 @@ def test_cds_mode_reads_only_cds_parts() -> None:
     assert genome.reads == [("X", 11, 19)]
 
 
-# --- §7 translation -------------------------------------------------------------------------------
+# --- docs/retrieval.md, "Translation" -------------------------------------------------------------
 
 
 def test_translation_stops_at_first_stop_without_star() -> None:

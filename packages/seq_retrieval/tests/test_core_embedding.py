@@ -1,4 +1,5 @@
-"""test-cases.md §F (one region), §G (multi-part sets) and §J (trim rule T)."""
+"""docs/cases.md, "F. Embedding in one region", "G. Embedding in a multi-part set" and
+"J. Trim rule T"."""
 
 from __future__ import annotations
 
@@ -269,7 +270,7 @@ def test_reference_mismatch_raises(core_genome: Genome) -> None:
         embed(r3(), [var("m", 5109543, 5109543, "T", "A")], core_genome)
 
 
-# --- §G: multi-part sets ------------------------------------------------------------------------
+# --- docs/cases.md, "G. Embedding in a multi-part set" --------------------------------------------
 
 
 def c42d8_1() -> RegionSet:
@@ -374,7 +375,7 @@ def test_G12_unmasked_flag(core_genome: Genome) -> None:
     assert unmasked.sequence == masked.sequence.upper()
 
 
-# --- §J: trim rule T ------------------------------------------------------------------------------
+# --- docs/cases.md, "J. Trim rule T" --------------------------------------------------------------
 
 SUB = EmbeddedVariant(var("s", 1, 1, "A", "C"), 130, 130, 1, 1)
 DEL = EmbeddedVariant(var("d", 1, 1358, "A" * 1358, ""), 172, 173, 1358, 0)

@@ -1,4 +1,5 @@
-"""test-cases.md §B (genome reads, strand, case) and §C (region-set helpers)."""
+"""docs/cases.md, "B. Genome reads" and "C. Region sets" (genome reads, strand, case; region-set
+helpers)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""test-cases.md §K: the synthetic golden set, through the `retrieve` API."""
+"""The synthetic golden set (docs/cases.md, "K. Synthetic golden set"), through `retrieve`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""test-cases.md §A cases that concern the algorithm (A10-A15, A19): fatal region problems."""
+"""Request-validation cases that concern the algorithm (docs/cases.md, cases A10-A15 and A19):
+fatal region problems."""
 
 from __future__ import annotations
 

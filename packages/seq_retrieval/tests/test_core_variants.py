@@ -1,4 +1,4 @@
-"""test-cases.md §E (variant model and overlap) and the model's validation errors."""
+"""docs/cases.md, "E. Variants" (variant model and overlap) and the model's validation errors."""
 
 from __future__ import annotations
 

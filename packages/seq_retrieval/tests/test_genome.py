@@ -12,7 +12,7 @@ import pytest
 from pavi_seq_retrieval.genome import GenomeAccessError, IndexedGenome, open_genome
 from pavi_seq_retrieval.model import GenomeReadError
 
-B2 = (  # test-cases.md B2: X:5109506-5109644 on the sparse genome, soft-masking kept
+B2 = (  # docs/cases.md, case B2: X:5109506-5109644 on the sparse genome, soft-masking kept
     "aacCATGTCGATGTATGGCAAAGACAAGGCGTATATCGAGAATGAGACAAAGTTTCGAGCAGACAGAGATTACTTGAGCCAGCCTG"
     "TCTATCAACAAACTGTCTATCGAGAAGGCCCAATTTTGAAACCAGATGTAGAG"
 )

@@ -161,7 +161,7 @@ def test_strand_spellings_give_the_same_output(
     tmp_path: Path,
     spelling: int,
 ) -> None:
-    """A9: +1/pos give the same files as +, and -1/neg the same as -."""
+    """docs/cases.md, case A9: +1/pos give the same files as +, and -1/neg the same as -."""
     folder = testdata / "cases" / "syn-substitutions"
     others = {"+": ("+1", "pos"), "-": ("-1", "neg")}[synthetic_entry["seq_strand"]]
     entry = {**synthetic_entry, "seq_strand": others[spelling]}

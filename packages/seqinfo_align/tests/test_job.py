@@ -65,7 +65,8 @@ def test_parity_with_reference_run_fixture(
     run_merge: RunMerge,
     validators: Validators,
 ) -> None:
-    """The original's successful reference run (contract §7), split back into entry files."""
+    """The original's successful reference run (docs/cases.md, case M1), split back into
+    entry files."""
     fixtures = testdata / "reference-fixtures"
     wanted = (fixtures / "submit-workflow-success-aligned_seq_info.json").read_bytes()
     aligned = json.loads(wanted)

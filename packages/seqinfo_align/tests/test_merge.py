@@ -1,4 +1,5 @@
-"""Merge semantics and key orders: seqinfo-align.md §2, §4, §6 and test-cases.md M5-M9."""
+"""Merge semantics and key orders: docs/merge.md, "Merging files", "Which records get alignment
+columns" and "Output key order"; docs/cases.md, cases M5-M9."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Validation and rebuilding of seqinfo values (seqinfo-align.md §2, test-cases.md M8)."""
+"""Validation and rebuilding of seqinfo values (docs/merge.md, "Validating seqinfo values";
+docs/cases.md, case M8)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Sequence position → alignment column: test-cases.md §L and seqinfo-align.md §5."""
+"""Sequence position → alignment column: docs/cases.md, "L. Alignment columns" and docs/merge.md,
+"Position to alignment column"."""
 
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ def test_l5_out_of_range_positions_are_errors(position: int, words: str) -> None
 
 
 def test_l6_deletion_flanks_across_a_long_gap() -> None:
-    # seqinfo-align.md §7: 82 columns (80 residues), 245 gap columns, then 80 more columns.
+    # docs/cases.md, case L6: 82 columns (80 residues), 245 gap columns, then 80 more columns.
     first = "MTVELPS--TQRALVFDTWNGPLEVRQVPVPSPADDEILVKIEYSGICHSDLHVWLGDLKDMSVCPLVGGHEGAGSVVQIGK"
     last = "VTFDTTPFIF-NAITIKGSIVGSRLDVDEAMEFVTRGIVKV------PLELVKLEDVPAVYQRMLDGKINSRAVVDFSL-"
     row = AlignedRow(first + "-" * 245 + last)

@@ -1,4 +1,5 @@
-"""One request entry (pipeline-contract.md §2): the pydantic model and its one-line errors."""
+"""One request entry (docs/request.md, "Entry fields"): the pydantic model and its one-line
+errors."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The alternative protein: embed, validate start/stop, extend on stop loss (§10, §11)."""
+"""The alternative protein: embed, validate start/stop, extend on stop loss (docs/retrieval.md,
+"The alternative protein" and "Protein positions")."""
 
 from __future__ import annotations
 
@@ -29,7 +30,8 @@ class AltProtein:
 
 
 def _embed_window(region: RegionSet, variants: Sequence[Variant], genome: Genome) -> Embedding:
-    """Embed into the in-frame window of a coding region (§9.5)."""
+    """Embed into the in-frame window of a coding region (docs/retrieval.md,
+    "In-frame window and trim rule T")."""
     window = region.in_frame_window()
     if not window.parts:
         raise RecordedError(ALT_FAILED)
@@ -40,7 +42,8 @@ def _embed_window(region: RegionSet, variants: Sequence[Variant], genome: Genome
 
 
 def _until_stop(embedding: Embedding) -> Embedding | None:
-    """Cut at the first in-frame stop (kept); None when there is none (§10 step 5)."""
+    """Cut at the first in-frame stop (kept); None when there is none (docs/retrieval.md,
+    "Stop search")."""
     if not starts_with_start_codon(embedding.sequence):
         # QUIRK: a coding sequence whose codon 1 is not ATG/CTG/TTG never has an alternative.
         raise RecordedError(ALT_FAILED)
@@ -54,7 +57,8 @@ def _until_stop(embedding: Embedding) -> Embedding | None:
 def _extend(
     coding: Coding, exons: RegionSet, variants: Sequence[Variant], genome: Genome
 ) -> Embedding:
-    """Stop lost: read on from the coding start to the transcript end (§10.4)."""
+    """Stop lost: read on from the coding start to the transcript end (docs/retrieval.md,
+    "Stop-loss extension")."""
     rel = exons.rel_position(coding.region.five_prime)
     if rel is None:
         raise RecordedError(ALT_FAILED)
@@ -72,7 +76,8 @@ def ceil3(value: int) -> int:
 
 
 def to_protein(ev: EmbeddedVariant) -> EmbeddedVariant:
-    """Coding-sequence positions and lengths to protein ones (§11)."""
+    """Coding-sequence positions and lengths to protein ones (docs/retrieval.md,
+    "Protein positions")."""
     if ev.variant.substitution_type == "deletion":
         start = ceil3(ev.start + 1)
         if ev.ref_len >= 3 and ev.ref_len % 3 == 0 and (ev.start + 1) % 3 == 1:

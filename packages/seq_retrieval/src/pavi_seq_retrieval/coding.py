@@ -22,7 +22,8 @@ class Coding:
 def check_cds_frames(cds: RegionSet) -> None:
     """Every CDS part needs a frame, and the frames must agree with whole codons.
 
-    QUIRK (sequence-retrieval.md §6.1): parts are not checked while the running count is <= 0,
+    QUIRK (docs/retrieval.md, "Frame check skips parts while the count is not positive"):
+    parts are not checked while the running count is <= 0,
     so a first part no longer than its frame leaves the next part unchecked too.
     """
     for part in cds.parts:

@@ -1,4 +1,5 @@
-"""Embedding variants into a region set (sequence-retrieval.md §8-§9)."""
+"""Embedding variants into a region set (docs/retrieval.md, "Variant overlap" and
+"Embedding variants")."""
 
 from __future__ import annotations
 
@@ -34,7 +35,8 @@ class Embedding:
     variants: tuple[EmbeddedVariant, ...]
 
     def in_frame(self) -> Embedding:
-        """Cut to whole codons and trim the variants to that length (§9.5 step 2)."""
+        """Cut to whole codons and trim the variants to that length (docs/retrieval.md,
+        "In-frame window and trim rule T")."""
         if not self.variants:
             return self
         end = len(self.sequence) // 3 * 3
@@ -47,7 +49,8 @@ def is_insertion(variant: Variant) -> bool:
 
 
 def variants_overlap(first: Variant, second: Variant) -> bool:
-    """Variant-variant overlap (§8); an insertion must have both flanks inside the other."""
+    """Variant-variant overlap (docs/retrieval.md, "Variant overlap"); an insertion must have
+    both flanks inside the other."""
     if first.seq_id != second.seq_id:
         return False
     if max(first.start, second.start) > min(first.end, second.end):
@@ -60,7 +63,8 @@ def variants_overlap(first: Variant, second: Variant) -> bool:
 
 
 def any_overlap(variants: Iterable[Variant]) -> bool:
-    """QUIRK (§8): only neighbours in (seq_id, start) order are compared."""
+    """QUIRK (docs/retrieval.md, "Overlap checked between neighbours only"): only neighbours
+    in (seq_id, start) order are compared."""
     ordered = sorted(variants, key=lambda v: (v.seq_id, v.start))
     return any(variants_overlap(a, b) for a, b in pairwise(ordered))
 
@@ -94,7 +98,7 @@ class _Placed:
 
 
 def _place(part: Part, strand: Strand, variant: Variant) -> _Placed:
-    """Clip a variant to a part (§9.2 steps 1-4)."""
+    """Clip a variant to a part (docs/retrieval.md, "Applying variants in one part")."""
     if strand == "+":
         clip_start, clip_end = max(variant.start, part.start), min(variant.end, part.end)
         over5, over3 = clip_start - variant.start, variant.end - clip_end
@@ -116,7 +120,8 @@ def _place(part: Part, strand: Strand, variant: Variant) -> _Placed:
 
 
 def _positions(placed: _Placed, shift: int) -> tuple[int, int]:
-    """Start/end of an applied variant in the part's alternative sequence (§9.3)."""
+    """Start/end of an applied variant in the part's alternative sequence (docs/retrieval.md,
+    "Positions in the alternative sequence")."""
     r0, r1 = placed.r0 + shift, placed.r1 + shift
     kind = placed.variant.substitution_type
     if kind == "substitution":
@@ -139,8 +144,9 @@ def _embed_part(
     by_start: dict[int, _Placed] = {}
     for variant in variants:
         placed = _place(part, strand, variant)
-        # QUIRK (§9.2 collision), made deterministic: the first variant in transcript order
-        # (ties: shorter span, then variant id) keeps a relative start; later ones are lost.
+        # QUIRK (docs/retrieval.md, "Variant collision"), made deterministic: the first
+        # variant in transcript order (ties: shorter span, then variant id) keeps a relative
+        # start; later ones are lost.
         by_start.setdefault(placed.r0, placed)
     for r0 in sorted(by_start, reverse=True):
         placed = by_start[r0]
@@ -171,7 +177,8 @@ def _transcript_order(strand: Strand, variants: Iterable[Variant]) -> list[Varia
 def embed(
     region: RegionSet, variants: Sequence[Variant], genome: Genome, *, unmasked: bool = False
 ) -> Embedding:
-    """Alternative sequence of `region` with the variants applied (§9.1-§9.4).
+    """Alternative sequence of `region` with the variants applied (docs/retrieval.md,
+    "Embedding variants").
 
     Raises EmbeddingError, or GenomeReadError when a part cannot be read.
     """
@@ -200,7 +207,7 @@ def embed(
 
 
 def _fuse(last: EmbeddedVariant, first: EmbeddedVariant) -> EmbeddedVariant:
-    """Merge the two halves of a variant spanning an intron (§9.4)."""
+    """Merge the two halves of a variant spanning an intron (docs/retrieval.md, "Joining parts")."""
     deletion = first.variant.substitution_type == "deletion"
     if first.start != (0 if deletion else 1):
         raise EmbeddingError("split variant does not continue at the start of the next part")

@@ -100,7 +100,7 @@ def regions(specs: list[RegionSpec]) -> list[Region]:
 
 
 def compute(entry: Entry, options: RetrievalOptions) -> RetrievalOutput:
-    """Variants, then genome, then the algorithm."""
+    """Variants, then genome, then the algorithm (docs/retrieval.md, "Order of a run")."""
     from pavi_seq_retrieval.genome import GenomeAccessError, open_genome  # noqa: PLC0415
     from pavi_seq_retrieval.model import RetrievalError  # noqa: PLC0415
     from pavi_seq_retrieval.retrieval import RetrievalInput, retrieve  # noqa: PLC0415

@@ -8,7 +8,8 @@ from typing import Literal, Protocol
 Strand = Literal["+", "-"]
 SubstitutionType = Literal["substitution", "deletion", "insertion", "indel"]
 
-# The recorded error strings of the original (sequence-retrieval.md §12, §13), misspellings kept.
+# The original's recorded error strings, misspellings kept (docs/retrieval.md, "Output and
+# recorded errors" and "Transcript output").
 NO_ORF = "No open reading frames found in transcript sequence."
 REF_CODING_FAILED = "Unexpected error occured during coding sequence retrieval."
 TRANSLATION_FAILED = "Unexpected error occured during translation."

@@ -1,4 +1,5 @@
-"""Exact FASTA and seqinfo texts of one entry (pipeline-contract.md §4)."""
+"""Exact FASTA and seqinfo texts of one entry (docs/files.md, "Protein FASTA" and
+"Seqinfo file")."""
 
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ def fasta_text(records: Sequence[tuple[str, str]]) -> str | None:
 
 
 def variant_info(ev: EmbeddedVariant) -> dict[str, Any]:
-    """One `embedded_variants` element, keys in the contract's order."""
+    """One `embedded_variants` element, keys in the order of docs/files.md,
+    "Embedded variant objects"."""
     v = ev.variant
     return {
         "variant_id": v.variant_id,

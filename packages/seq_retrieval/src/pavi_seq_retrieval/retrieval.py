@@ -119,7 +119,8 @@ def _transcript(inp: RetrievalInput, exons: RegionSet, genome: Genome) -> Retrie
     try:
         reference = exons.read(genome)
     except GenomeReadError as exc:
-        # QUIRK (§13): a failing reference read is fatal in transcript mode.
+        # QUIRK (docs/retrieval.md, "Transcript output error placement"): a failing reference
+        # read is fatal in transcript mode.
         raise RetrievalError(f"cannot read the transcript sequence: {exc}", EXON_FIELD) from exc
     ref = _Outcome(reference.upper() if inp.unmasked else reference, info={})
     alt = _Outcome()
@@ -128,7 +129,8 @@ def _transcript(inp: RetrievalInput, exons: RegionSet, genome: Genome) -> Retrie
             result = embed(exons, inp.variants, genome, unmasked=inp.unmasked)
             alt.sequence, alt.info = result.sequence, embedded_info(result.variants)
         except (EmbeddingError, GenomeReadError):
-            # QUIRK (§13): the error lands on the reference key, the alternative gets null.
+            # QUIRK (docs/retrieval.md, "Transcript output error placement"): the error lands
+            # on the reference key, the alternative gets null.
             ref.error, ref.info = ALT_TRANSCRIPT_FAILED, error_info(ALT_TRANSCRIPT_FAILED)
     return _assemble(inp, ref, alt)
 

@@ -1,4 +1,5 @@
-"""Variants by id: the Alliance variant API (pipeline-contract.md §5) or a responses file."""
+"""Variants by id: the Alliance variant API (docs/retrieval.md, "Fetching variants") or a
+responses file."""
 
 from __future__ import annotations
 
@@ -63,7 +64,8 @@ def _allele(variant_id: str, body: Mapping[str, Any], key: str) -> str:
 
 
 def variant_from_response(variant_id: str, body: Any) -> Variant:
-    """Map one API response body to a ``Variant`` (fields of pipeline-contract.md §5)."""
+    """Map one API response body to a ``Variant`` (fields of docs/retrieval.md,
+    "Fetching variants")."""
     from pavi_seq_retrieval.model import Variant  # noqa: PLC0415
 
     if not isinstance(body, dict):

@@ -1,4 +1,5 @@
-"""Merging seqinfo mappings and adding alignment columns (seqinfo-align.md §2, §4, §6)."""
+"""Merging seqinfo mappings and adding alignment columns (docs/merge.md, "Merging files",
+"Which records get alignment columns" and "Output key order")."""
 
 from __future__ import annotations
 
@@ -77,7 +78,7 @@ def _align_variant(record_id: str, variant: SeqVariant, row: AlignedRow) -> SeqV
 
 
 def to_json(output: Mapping[str, OutputValue]) -> dict[str, Any]:
-    """The output document with the spec's key orders (seqinfo-align.md §6)."""
+    """The output document with the key orders of docs/merge.md, "Output key order"."""
     return {name: _value_json(value) for name, value in output.items()}
 
 

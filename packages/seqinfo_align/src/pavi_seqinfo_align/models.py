@@ -34,7 +34,8 @@ class SeqInfoError(ValueError):
 
 
 class SeqVariant(BaseModel):
-    """A variant embedded in a sequence (the 12 keys of pipeline-contract §4.2)."""
+    """A variant embedded in a sequence (the 12 keys of docs/files.md,
+    "Embedded variant objects")."""
 
     model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
 
@@ -88,7 +89,8 @@ class SeqVariant(BaseModel):
         return "indel"
 
     def to_json(self) -> dict[str, Any]:
-        """The variant's JSON object, keys in the contract's order."""
+        """The variant's JSON object, keys in the order of docs/files.md,
+        "Embedded variant objects"."""
         return {key: getattr(self, key) for key in SEQ_VARIANT_KEYS}
 
     def aligned(self, alignment_start_pos: int, alignment_end_pos: int) -> AlignedVariant:
@@ -109,7 +111,8 @@ class AlignedVariant(SeqVariant):
     alignment_end_pos: int
 
     def to_json(self) -> dict[str, Any]:
-        """The variant's JSON object, keys in the contract's order."""
+        """The variant's JSON object, keys in the order of docs/files.md,
+        "Embedded variant objects"."""
         return {key: getattr(self, key) for key in ALIGNED_VARIANT_KEYS}
 
 
@@ -128,7 +131,7 @@ class SeqInfo:
 
 
 def parse_seqinfo(value: Any) -> SeqInfo:
-    """Validate and rebuild one seqinfo value (seqinfo-align.md §2)."""
+    """Validate and rebuild one seqinfo value (docs/merge.md, "Validating seqinfo values")."""
     if not isinstance(value, dict):
         raise SeqInfoError(f"value must be an object, not {_json_type(value)}")
     sequence = _optional_string(value, "sequence")

@@ -1,4 +1,4 @@
-"""Sequence position → alignment column (seqinfo-align.md §5)."""
+"""Sequence position → alignment column (docs/merge.md, "Position to alignment column")."""
 
 from __future__ import annotations
 
