@@ -15,6 +15,7 @@ from typing import Annotated, Any, Final
 from pydantic import Field, TypeAdapter, ValidationError
 
 from pavi_contracts.entry import Entry, format_validation_errors
+from pavi_contracts.jsontypes import json_type
 
 DEFAULT_MAX_ENTRIES: Final = 100
 #: A check of one (plain JSON) entry that returns ``field: problem`` lines.
@@ -113,14 +114,3 @@ def entry_label(index: int, raw: Any) -> str:
     if isinstance(entry_id, str) and entry_id:
         return f"entry {index} ({entry_id})"
     return f"entry {index}"
-
-
-def json_type(value: Any) -> str:
-    """``an object``, ``an array``, ``a string``… for messages about a JSON value."""
-    names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}
-    if value is None:
-        return "null"
-    for kind, name in names.items():
-        if isinstance(value, kind):
-            return name
-    return "a number" if isinstance(value, int | float) else type(value).__name__

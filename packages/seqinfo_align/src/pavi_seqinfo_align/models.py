@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Self
 
+from pavi_contracts.jsontypes import json_type
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 SEQ_VARIANT_KEYS = (
@@ -133,18 +134,18 @@ class SeqInfo:
 def parse_seqinfo(value: Any) -> SeqInfo:
     """Validate and rebuild one seqinfo value (docs/merge.md, "Validating seqinfo values")."""
     if not isinstance(value, dict):
-        raise SeqInfoError(f"value must be an object, not {_json_type(value)}")
+        raise SeqInfoError(f"value must be an object, not {json_type(value)}")
     sequence = _optional_string(value, "sequence")
     error = _optional_string(value, "error")
     variants: tuple[SeqVariant, ...] | None = None
     if "embedded_variants" in value:
         raw = value["embedded_variants"]
         if not isinstance(raw, list):
-            raise SeqInfoError(f"embedded_variants: must be an array, not {_json_type(raw)}")
+            raise SeqInfoError(f"embedded_variants: must be an array, not {json_type(raw)}")
         for index, item in enumerate(raw):
             if not isinstance(item, dict):
                 raise SeqInfoError(
-                    f"embedded_variants[{index}]: must be an object, not {_json_type(item)}"
+                    f"embedded_variants[{index}]: must be an object, not {json_type(item)}"
                 )
         model = AlignedVariant if any("alignment_start_pos" in v for v in raw) else SeqVariant
         variants = tuple(_parse_variant(model, index, item) for index, item in enumerate(raw))
@@ -173,20 +174,5 @@ def _optional_string(value: dict[str, Any], key: str) -> str | None:
         return None
     member = value[key]
     if not isinstance(member, str):
-        raise SeqInfoError(f"{key}: must be a string, not {_json_type(member)}")
+        raise SeqInfoError(f"{key}: must be a string, not {json_type(member)}")
     return member
-
-
-def _json_type(value: Any) -> str:
-    """The JSON name of a parsed value's type, for messages."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    return "an object"
