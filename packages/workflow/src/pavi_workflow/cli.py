@@ -129,10 +129,8 @@ def run(  # noqa: PLR0917 (click passes the options positionally)
         for problem in err.problems:
             click.echo(f"pavi: error: {problem}", err=True)
         raise SystemExit(EXIT_USAGE) from err
-    if variants_file and "://" not in variants_file:
-        if not Path(variants_file).is_file():
-            fail(f"--variants-file: {variants_file} is not a file", EXIT_USAGE)
-        variants_file = str(Path(variants_file).resolve())
+    if variants_file:
+        variants_file = _local_or_remote(variants_file, "--variants-file")
     run_dir = out_dir.resolve()
     chosen: Executor
     try:
@@ -166,6 +164,22 @@ def run(  # noqa: PLR0917 (click passes the options positionally)
     Console(stderr=True).print(summary_table(outcome))
     if not outcome.ok:
         fail(str(outcome.error))
+
+
+def _local_or_remote(uri: str, option: str) -> str:
+    """A remote URI as given, a local file as an absolute path; one-line usage error otherwise."""
+    from pavi_common_s3 import StorageError  # noqa: PLC0415
+    from pavi_common_s3.uri import parse  # noqa: PLC0415
+
+    try:
+        loc = parse(uri)
+    except StorageError as err:
+        fail(f"{option}: {err}", EXIT_USAGE)
+    if loc.kind != "local":
+        return uri
+    if not Path(loc.path).is_file():
+        fail(f"{option}: {uri} is not a file", EXIT_USAGE)
+    return str(Path(loc.path).resolve())
 
 
 @main.command()
