@@ -1,8 +1,11 @@
-"""The retrieval job: one validated entry to ``{id}-protein.fa`` and ``{id}-seqinfo.json``.
+"""The retrieval job: request entries to ``{id}-protein.fa`` and ``{id}-seqinfo.json`` each.
 
-Order of work: the entry is validated, its variants fetched, the genome opened, the algorithm
-run, then the files written (``docs/retrieval.md``). Heavy modules (pydantic, pysam, requests,
-boto3) are imported only when the job runs.
+One entry (``--entry JSON``) or several entries of a stored request (``--request URI --entries
+SPEC``) in one process: each distinct genome is opened once and each distinct variant id looked
+up once. Per entry: its variants, the genome, the algorithm, then its files
+(docs/retrieval.md, "Order of a run"). An entry that fails does not stop the others; the job
+then fails naming every failed entry. Heavy modules (pydantic, pysam, requests, boto3) are
+imported only when the job runs.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pavi_contracts.exits import EXIT_FAILURE
+from pavi_contracts.exits import EXIT_FAILURE, EXIT_USAGE
 from pavi_contracts.files import OutputType, entry_outputs
 from pavi_contracts.harness import JobError, log
 from pavi_contracts.jobs import RETRIEVAL
@@ -23,9 +26,12 @@ if TYPE_CHECKING:
 
     from pavi_seq_retrieval.model import Region
     from pavi_seq_retrieval.retrieval import RetrievalOutput
+    from pavi_seq_retrieval.variants import VariantLookup
 
 JOB = RETRIEVAL.script
 _SAFE_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}")
+#: Largest stored request a job reads (far above what a target accepts: a bound, not a policy).
+MAX_REQUEST_ENTRIES = 100_000
 
 
 @dataclass(frozen=True)
@@ -54,8 +60,88 @@ def entry_label(raw: Any) -> str:
 
 def run(raw_entry: Any, options: RetrievalOptions) -> None:
     """Validate, compute and write one entry; JobError on any failure."""
-    started = time.perf_counter()
     entry = validate(raw_entry)
+    process(entry, options, variant_lookup(options, entry.unique_entry_id))
+
+
+def run_request(request_uri: str, selection: str, options: RetrievalOptions) -> None:
+    """The selected entries of a stored request, one after the other, sharing genomes and
+    variants; JobError naming every failed entry at the end."""
+    entries = selected_entries(request_uri, selection)
+    ids = [entry.unique_entry_id for entry in entries]
+    log(JOB, "request", request=request_uri, entries=ids)
+    lookup = variant_lookup(options, ", ".join(ids))
+    lookup.prefetch(vid for entry in entries for vid in entry.variant_ids)
+    failures: dict[str, str] = {}
+    for entry in entries:
+        try:
+            process(entry, options, lookup)
+        except JobError as err:
+            failures[entry.unique_entry_id] = err.message
+            log(JOB, "entry_failed", entry=entry.unique_entry_id, error=err.message)
+    if failures:
+        raise JobError(failed_entries_line(failures, len(entries)), EXIT_FAILURE)
+
+
+def failed_entries_line(failures: dict[str, str], total: int) -> str:
+    """``entries failed (2 of 5): A, B (entry A: …; entry B: …)``: ids first, then reasons."""
+    ids = ", ".join(failures)
+    return f"entries failed ({len(failures)} of {total}): {ids} ({'; '.join(failures.values())})"
+
+
+def selected_entries(request_uri: str, selection: str) -> list[Entry]:
+    """The request at ``request_uri`` validated as a whole, then the entries SPEC selects."""
+    from pavi_common_s3 import StorageError, read_bytes  # noqa: PLC0415
+    from pavi_contracts.entry import Entry  # noqa: PLC0415
+    from pavi_contracts.request import RequestError, validate_request  # noqa: PLC0415
+    from pavi_contracts.selection import SelectionError, parse_selection  # noqa: PLC0415
+
+    try:
+        data = json.loads(read_bytes(request_uri))
+    except StorageError as err:
+        raise JobError(f"--request: {err}", EXIT_USAGE) from None
+    except (ValueError, RecursionError) as err:
+        raise JobError(
+            f"--request: {request_uri}: not a JSON request ({err})", EXIT_USAGE
+        ) from None
+    try:
+        request = validate_request(data, max_entries=MAX_REQUEST_ENTRIES)
+    except RequestError as err:
+        more = f" (and {len(err.problems) - 1} more)" if len(err.problems) > 1 else ""
+        raise JobError(f"--request: {request_uri}: {err.problems[0]}{more}", EXIT_USAGE) from None
+    try:
+        indexes = parse_selection(selection, len(request.entries))
+    except SelectionError as err:
+        raise JobError(f"--entries: {selection!r}: {err}", EXIT_USAGE) from None
+    return [Entry.model_validate(request.entries[index]) for index in indexes]
+
+
+def variant_lookup(options: RetrievalOptions, label: str) -> VariantLookup:
+    """The job's variant lookup: the variants file (read once) first, then the API."""
+    from pavi_seq_retrieval.variants import (  # noqa: PLC0415
+        VariantApi,
+        VariantError,
+        VariantLookup,
+        load_variants_file,
+    )
+
+    try:
+        responses = load_variants_file(options.variants_file) if options.variants_file else {}
+    except VariantError as err:
+        raise JobError(f"entry {label}: {err}", EXIT_FAILURE) from None
+    return VariantLookup(
+        responses,
+        lambda: VariantApi.from_env(
+            options.variant_api_url,
+            timeout=options.variant_api_timeout,
+            attempts=options.variant_api_attempts,
+        ),
+    )
+
+
+def process(entry: Entry, options: RetrievalOptions, variants: VariantLookup) -> None:
+    """Compute and write one validated entry; JobError on any failure."""
+    started = time.perf_counter()
     entry_id = entry.unique_entry_id
     log(
         JOB,
@@ -66,7 +152,7 @@ def run(raw_entry: Any, options: RetrievalOptions) -> None:
         output_prefix=options.output_prefix,
         output_type=options.output_type,
     )
-    output = compute(entry, options)
+    output = compute(entry, options, variants)
     written = write(entry_id, output, options)
     records = [line[1:] for line in (output.fasta or "").splitlines() if line.startswith(">")]
     log(
@@ -99,28 +185,17 @@ def regions(specs: list[RegionSpec]) -> list[Region]:
     return [Region(spec.start, spec.end, spec.frame) for spec in specs]
 
 
-def compute(entry: Entry, options: RetrievalOptions) -> RetrievalOutput:
+def compute(entry: Entry, options: RetrievalOptions, lookup: VariantLookup) -> RetrievalOutput:
     """Variants, then genome, then the algorithm (docs/retrieval.md, "Order of a run")."""
     from pavi_seq_retrieval.genome import GenomeAccessError, open_genome  # noqa: PLC0415
     from pavi_seq_retrieval.model import RetrievalError  # noqa: PLC0415
     from pavi_seq_retrieval.retrieval import RetrievalInput, retrieve  # noqa: PLC0415
-    from pavi_seq_retrieval.variants import (  # noqa: PLC0415
-        VariantApi,
-        VariantError,
-        fetch_variants,
-        load_variants_file,
-    )
+    from pavi_seq_retrieval.variants import VariantError  # noqa: PLC0415
 
     entry_id = entry.unique_entry_id
     started = time.perf_counter()
     try:
-        responses = load_variants_file(options.variants_file) if options.variants_file else {}
-        api = VariantApi.from_env(
-            options.variant_api_url,
-            timeout=options.variant_api_timeout,
-            attempts=options.variant_api_attempts,
-        )
-        variants = fetch_variants(entry.variant_ids, api, responses)
+        variants = lookup.variants(entry.variant_ids)
     except VariantError as err:
         raise JobError(f"entry {entry_id}: {err}", EXIT_FAILURE) from None
     log(

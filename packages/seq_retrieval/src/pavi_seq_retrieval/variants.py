@@ -4,9 +4,10 @@ responses file."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -19,6 +20,7 @@ __all__ = [
     "DEFAULT_API_URL",
     "VariantApi",
     "VariantError",
+    "VariantLookup",
     "fetch_variants",
     "load_variants_file",
     "variant_from_response",
@@ -190,6 +192,64 @@ def load_variants_file(uri: str) -> dict[str, Any]:
     return data
 
 
+class VariantLookup:
+    """Variants of one job's entries, each distinct id looked up once.
+
+    Responses from the variants file win over the API; ids missing there are fetched from the
+    API, several at a time. A failed lookup is remembered and raised for every entry using it.
+    """
+
+    def __init__(self, responses: Mapping[str, Any], api: Callable[[], VariantApi]) -> None:
+        self._responses = responses
+        self._api = api
+        self._found: dict[str, Variant | VariantError] = {}
+
+    def prefetch(self, variant_ids: Iterable[str]) -> None:
+        """Look up every id not seen yet (API ids concurrently); failures are kept, not raised."""
+        ids = [vid for vid in dict.fromkeys(variant_ids) if vid not in self._found]
+        remote = [vid for vid in ids if vid not in self._responses]
+        for vid in ids:
+            if vid in self._responses:
+                self._found[vid] = _or_error(
+                    partial(variant_from_response, vid, self._responses[vid])
+                )
+        if not remote:
+            return
+        client = self._api()
+        if len(remote) == 1:
+            self._found[remote[0]] = _or_error(lambda: client.fetch(remote[0]))
+            return
+        with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(remote))) as pool:
+            futures: dict[str, Future[Variant | VariantError]] = {
+                vid: pool.submit(_or_error, partial(client.fetch, vid)) for vid in remote
+            }
+            try:
+                for vid, future in futures.items():
+                    self._found[vid] = future.result()
+            except BaseException:
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
+
+    def variants(self, variant_ids: Iterable[str]) -> list[Variant]:
+        """The variants of the distinct ids in first-seen order; the first failing id raises."""
+        ids = list(dict.fromkeys(variant_ids))
+        self.prefetch(ids)
+        found = []
+        for vid in ids:
+            variant = self._found[vid]
+            if isinstance(variant, VariantError):
+                raise variant
+            found.append(variant)
+        return found
+
+
+def _or_error(lookup: Callable[[], Variant]) -> Variant | VariantError:
+    try:
+        return lookup()
+    except VariantError as err:
+        return err
+
+
 def fetch_variants(
     variant_ids: Iterable[str],
     api: VariantApi | None = None,
@@ -200,25 +260,6 @@ def fetch_variants(
     Ids missing from ``responses`` are fetched from the API, several at a time. The first failing
     id (in id order) raises ``VariantError``.
     """
-    ids = list(dict.fromkeys(variant_ids))
-    known = responses or {}
-    remote = [vid for vid in ids if vid not in known]
-    fetched: dict[str, Variant] = {}
-    if remote:
-        client = api or VariantApi.from_env()
-        if len(remote) == 1:
-            fetched[remote[0]] = client.fetch(remote[0])
-        else:
-            with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(remote))) as pool:
-                futures: dict[str, Future[Variant]] = {
-                    vid: pool.submit(client.fetch, vid) for vid in remote
-                }
-                try:
-                    for vid, future in futures.items():
-                        fetched[vid] = future.result()
-                except BaseException:
-                    pool.shutdown(wait=True, cancel_futures=True)
-                    raise
-    return [
-        fetched[vid] if vid in fetched else variant_from_response(vid, known[vid]) for vid in ids
-    ]
+    return VariantLookup(responses or {}, lambda: api or VariantApi.from_env()).variants(
+        variant_ids
+    )
