@@ -69,7 +69,7 @@ def container_properties(
         properties |= {
             "fargatePlatformConfiguration": {"platformVersion": "LATEST"},
             "networkConfiguration": {
-                "assignPublicIp": "ENABLED" if config.assign_public_ip else "DISABLED"
+                "assignPublicIp": "ENABLED" if config.public_ip else "DISABLED"
             },
             "runtimePlatform": {"operatingSystemFamily": "LINUX", "cpuArchitecture": "X86_64"},
         }
@@ -95,8 +95,10 @@ class JobDefinitions(Component):
             name=f"/aws/batch/{config.prefix}",
             retention_in_days=config.log_retention_days,
             tags=self.tags,
-            opts=self.child(),
+            opts=self.named(),
         )
+        self.account_id = self.account()
+        self.region = config.region
         execution_role = self._role(
             f"{name}-execution",
             policies.allow("PullToken", ["ecr:GetAuthorizationToken"], ["*"]),
@@ -142,18 +144,30 @@ class JobDefinitions(Component):
                     attempt_duration_seconds=job.timeout_seconds
                 ),
                 propagate_tags=True,
+                # A new image or size registers a new revision; the old ones stay ACTIVE, so
+                # executions in flight and earlier state machine versions can still submit.
+                deregister_on_new_revision=False,
                 tags=self.tags,
-                opts=self.child(),
+                opts=self.named(),
             )
         self.arns: dict[str, pulumi.Output[str]] = {
             key: definition.arn for key, definition in self.definitions.items()
         }
-        self.register_outputs({"arns": self.arns, "log_group": self.log_group.name})
+        self.log_group_name: pulumi.Output[str] = self.log_group.name
+        self.register_outputs({"arns": self.arns, "log_group": self.log_group_name})
 
     def _role(self, name: str, *statements: policies.Statement) -> aws.iam.Role:
         role = aws.iam.Role(
             f"{name}-role",
-            assume_role_policy=policies.assume_role("ecs-tasks.amazonaws.com"),
+            assume_role_policy=policies.assume_role(
+                "ecs-tasks.amazonaws.com",
+                self.account_id,
+                [
+                    pulumi.Output.concat(
+                        f"arn:{partition(self.region)}:ecs:{self.region}:", self.account_id, ":*"
+                    )
+                ],
+            ),
             tags=self.tags,
             opts=self.child(),
         )
