@@ -181,6 +181,7 @@ def stack_file_config(stack: str) -> dict[str, str]:
 
 def make_source_tree(root: Path) -> Path:
     """A repository-shaped tree: a workspace of the three job packages and a shared library."""
+    root.mkdir(parents=True, exist_ok=True)
     members = [f"packages/{folder}" for folder in (*JOB_FOLDERS, "common_s3")]
     (root / "pyproject.toml").write_text(f"[tool.uv.workspace]\nmembers = {json.dumps(members)}\n")
     (root / "uv.lock").write_text("version = 1\n")
