@@ -179,12 +179,27 @@ def stack_file_config(stack: str) -> dict[str, str]:
     }
 
 
+def lock_file(*, boto3: str, numpy: str) -> str:
+    """A uv.lock: the job packages on the shared library and boto3; numpy needed by none."""
+    entries = [
+        ("pavi-common-s3", "0.1.0", ["boto3"]),
+        ("boto3", boto3, []),
+        ("numpy", numpy, []),
+        *((folder, "0.1.0", ["pavi-common-s3", "boto3"]) for folder in JOB_FOLDERS),
+    ]
+    text = "version = 1\n"
+    for name, version, dependencies in entries:
+        deps = ", ".join(f'{{ name = "{d}" }}' for d in dependencies)
+        text += f'\n[[package]]\nname = "{name}"\nversion = "{version}"\ndependencies = [{deps}]\n'
+    return text
+
+
 def make_source_tree(root: Path) -> Path:
     """A repository-shaped tree: a workspace of the three job packages and a shared library."""
     root.mkdir(parents=True, exist_ok=True)
     members = [f"packages/{folder}" for folder in (*JOB_FOLDERS, "common_s3")]
     (root / "pyproject.toml").write_text(f"[tool.uv.workspace]\nmembers = {json.dumps(members)}\n")
-    (root / "uv.lock").write_text("version = 1\n")
+    (root / "uv.lock").write_text(lock_file(boto3="1.35.0", numpy="2.1.0"))
     library = root / "packages" / "common_s3"
     (library / "src").mkdir(parents=True, exist_ok=True)
     (library / "pyproject.toml").write_text(
@@ -302,6 +317,12 @@ def stack_file() -> Callable[[str], dict[str, str]]:
 def image_digest() -> Callable[[str], str]:
     """`image_digest(job)`: the digest the mocked prod repository holds for the job's tag."""
     return digest_of
+
+
+@pytest.fixture(scope="session")
+def lock_factory() -> Callable[..., str]:
+    """`lock_factory(boto3=..., numpy=...)`: the text of the source tree's uv.lock."""
+    return lock_file
 
 
 @pytest.fixture

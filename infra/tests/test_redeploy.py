@@ -144,6 +144,18 @@ def test_tags_follow_the_sources_not_the_wheels(
     assert all(shared[f] != changed[f] for f in FOLDERS)  # every job needs the library
 
 
+def test_tags_follow_the_jobs_own_pins_only(
+    source_factory: Callable[[Path], Path], lock_factory: Callable[..., str], tmp_path: Path
+) -> None:
+    root = source_factory(tmp_path)
+    before = {folder: sources.image_tag(root, folder) for folder in FOLDERS}
+    (root / "uv.lock").write_text(lock_factory(boto3="1.35.0", numpy="2.2.0"))
+    assert {folder: sources.image_tag(root, folder) for folder in FOLDERS} == before
+    (root / "uv.lock").write_text(lock_factory(boto3="1.36.0", numpy="2.2.0"))
+    after = {folder: sources.image_tag(root, folder) for folder in FOLDERS}
+    assert all(after[f] != before[f] for f in FOLDERS)
+
+
 def test_tags_are_the_same_in_another_checkout(
     source_factory: Callable[[Path], Path], tmp_path: Path
 ) -> None:
@@ -213,7 +225,11 @@ def test_client_policy_lets_the_api_run_and_follow_executions(deployment: Any, s
     }
     assert sids["ReadJobLogs"]["Action"] == ["logs:GetLogEvents"]
     assert sids["ReadJobLogs"]["Resource"] == [f"{log_group}:log-stream:*"]
-    assert sids["DescribeJobs"]["Action"] == ["batch:DescribeJobs"]
+    assert sids["DescribeJobs"]["Action"] == [
+        "batch:DescribeJobDefinitions",
+        "batch:DescribeJobs",
+    ]
+    assert sids["DescribeJobs"]["Resource"] == ["*"]
     assert set(sids) == {
         "StartExecutions",
         "FollowExecutions",

@@ -44,8 +44,10 @@ def client_statements(
             ["logs:GetLogEvents"],
             [pulumi.Output.concat(job_log_group_arn, ":log-stream:*")],
         ),
-        # `pavi logs` reads each job's log group and attempts; Batch has no resource ARN for it.
-        policies.allow("DescribeJobs", ["batch:DescribeJobs"], ["*"]),
+        # `pavi logs` reads each job's attempts and log group (Batch allows only `*` here).
+        policies.allow(
+            "DescribeJobs", ["batch:DescribeJobs", "batch:DescribeJobDefinitions"], ["*"]
+        ),
     ]
 
 

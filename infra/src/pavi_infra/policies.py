@@ -20,6 +20,7 @@ OBJECT_READ_WRITE: Final = (
 STAR_ONLY_ACTIONS: Final = frozenset(
     {
         "batch:DescribeJobs",
+        "batch:DescribeJobDefinitions",
         "batch:TerminateJob",
         "batch:ListJobs",
         "ecr:GetAuthorizationToken",

@@ -1,12 +1,14 @@
-"""What a job image is made of: its package, the workspace packages it needs, and the lock.
+"""What a job image is made of: its package, the workspace packages it needs, and their pins.
 
 The image tag is derived from these sources alone (not from the wheels, whose bytes differ
-from one build to the next), so the same sources always name the same tag.
+from one build to the next), so the same sources always name the same tag, and a change to
+another package or to a pin the job does not use leaves it alone.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import tomllib
 from pathlib import Path
@@ -14,8 +16,8 @@ from typing import Any, Final
 
 #: Folders that never reach an image.
 EXCLUDED: Final = frozenset({"tests", "bench", "wheelhouse", "__pycache__", "node_modules"})
-#: Files outside the packages that decide a wheelhouse's content.
-SHARED_INPUTS: Final = ("uv.lock", "images/pavi_images/wheelhouse.py")
+#: Files outside the packages that decide how a wheelhouse is filled.
+SHARED_INPUTS: Final = ("images/pavi_images/wheelhouse.py",)
 
 
 def _toml(path: Path) -> dict[str, Any]:
@@ -53,6 +55,24 @@ def package_folders(root: Path, folder: str) -> list[Path]:
     return sorted(seen)
 
 
+def locked(root: Path, folder: str) -> list[Any]:
+    """The uv.lock entries of the job's distribution and everything it depends on."""
+    lock = root / "uv.lock"
+    entries: dict[str, list[Any]] = {}
+    for entry in _toml(lock).get("package", []) if lock.is_file() else []:
+        entries.setdefault(_normalize(entry["name"]), []).append(entry)
+    name = _toml(root / "packages" / folder / "pyproject.toml")["project"]["name"]
+    todo, seen = [_normalize(name)], set()
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        for entry in entries.get(current, []):
+            todo += [_normalize(d["name"]) for d in entry.get("dependencies", [])]
+    return [entry for key in sorted(seen) for entry in entries.get(key, [])]
+
+
 def version(root: Path, folder: str) -> str:
     """The job package's version."""
     return str(_toml(root / "packages" / folder / "pyproject.toml")["project"]["version"])
@@ -67,7 +87,7 @@ def source_digest(root: Path, folder: str) -> str:
             for path in package.rglob("*")
             if path.is_file() and not any(_skipped(p) for p in path.relative_to(package).parts)
         ]
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(json.dumps(locked(root, folder), sort_keys=True).encode())
     for path in sorted(set(files)):
         digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
