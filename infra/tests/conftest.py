@@ -224,13 +224,17 @@ def prod_images() -> dict[str, dict[str, str]]:
 
 
 def run_program(
-    stack: str, config: dict[str, str], ecr: dict[str, dict[str, str]] | None = None
+    stack: str,
+    config: dict[str, str],
+    ecr: dict[str, dict[str, str]] | None = None,
+    deployment: Deployment | None = None,
 ) -> Deployment:
     """Run the whole program (`pavi_infra.program.main`) under mocks with `config`; `ecr`
-    holds the images already pushed (repository name -> {tag: digest})."""
+    holds the images already pushed (repository name -> {tag: digest}); what is registered
+    goes into `deployment` (a new one by default)."""
     from pavi_infra import program
 
-    deployment = Deployment()
+    deployment = deployment if deployment is not None else Deployment()
     mocks = RecordingMocks(deployment, dict(ecr or {}))
     pulumi.runtime.set_mocks(mocks, project="pavi", stack=stack, preview=False)
     pulumi.runtime.set_all_config(config)
@@ -305,6 +309,12 @@ def stack_config() -> Callable[[str], dict[str, str]]:
 def program_run() -> Callable[..., Deployment]:
     """`program_run(stack, config, ecr=None)`: run the whole program under mocks."""
     return run_program
+
+
+@pytest.fixture
+def recorder() -> Deployment:
+    """An empty record to pass to `program_run(..., deployment=recorder)`."""
+    return Deployment()
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from pavi_infra import sources
+from pavi_infra.config import ConfigError
 from pavi_infra.images import wheelhouse_command
 
 ACCOUNT = "123456789012"
@@ -257,3 +259,32 @@ def test_service_roles_trust_only_this_account(deployment: Any, stack: str) -> N
         }
     publisher = trust(deployment, "publisher-role")
     assert publisher["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
+
+
+# --- prod: values a user must supply -------------------------------------------------------------
+
+
+def test_prod_placeholders_stop_the_program_before_any_resource(
+    stack_file: Callable[[str], dict[str, str]], program_run: Callable[..., Any], recorder: Any
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        program_run("prod", stack_file("prod"), deployment=recorder)
+    message = str(caught.value)
+    assert message.startswith("pavi:imageTags.alignment, ")
+    assert "pavi:jobQueueArn, pavi:notificationEmail: placeholder value left" in message
+    assert recorder.resources == []
+    assert recorder.calls == []
+
+
+def test_a_prod_tag_missing_from_ecr_stops_before_the_job_definitions(
+    stack_config: Callable[[str], dict[str, str]], program_run: Callable[..., Any], recorder: Any
+) -> None:
+    config = stack_config("prod")
+    config["pavi:imageTags"] = json.dumps(
+        {"seqRetrieval": "0.1.0", "alignment": "0.9.9", "seqinfoAlign": "0.1.0"}
+    )
+    ecr = {f"pavi-prod/pavi-{job}": {"0.1.0": "sha256:1"} for job in JOBS}
+    with pytest.raises(Exception, match=r"no image pavi-prod/pavi-alignment:0\.9\.9 in ECR"):
+        program_run("prod", config, ecr, deployment=recorder)
+    assert [r for r in recorder.resources if r.name.endswith("jobs-alignment")] == []
+    assert len(recorder.of_type("aws:ecr/repository:Repository")) == 3
