@@ -53,6 +53,7 @@ class Options:
 
     delete_before_replace: bool
     retain_on_delete: bool
+    depends_on: tuple[str, ...]
 
 
 @dataclass
@@ -240,8 +241,12 @@ def run_program(
     pulumi.runtime.set_all_config(config)
 
     def record(args: pulumi.ResourceTransformationArgs) -> None:
+        depends = args.opts.depends_on
+        listed = depends if isinstance(depends, list) else [depends] if depends else []
         deployment.options[args.name] = Options(
-            bool(args.opts.delete_before_replace), bool(args.opts.retain_on_delete)
+            bool(args.opts.delete_before_replace),
+            bool(args.opts.retain_on_delete),
+            tuple(str(getattr(r, "_name", "")) for r in listed),
         )
 
     @pulumi.runtime.test  # type: ignore[untyped-decorator,unused-ignore]
