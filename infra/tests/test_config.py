@@ -10,7 +10,7 @@ import pytest
 from pavi_infra.config import LOG_RETENTION_DAYS, ConfigError, JobSettings, load, parse
 from pavi_infra.sizes import FARGATE_MEMORY, format_vcpu, size_problem
 
-QUEUE = "arn:aws:batch:us-east-1:123456789012:job-queue/existing"
+QUEUE = "arn:aws:batch:us-east-1:210987654321:job-queue/existing"
 FARGATE = {"type": "FARGATE", "subnets": ["subnet-1"], "securityGroupIds": ["sg-1"]}
 
 
@@ -35,7 +35,7 @@ def test_defaults() -> None:
     assert cfg.execution_timeout_seconds == 3600
     assert cfg.work_retention_days == 30
     assert cfg.state_machine_log_level == "ERROR"
-    assert cfg.alarms.failure_rate_percent == 5
+    assert cfg.alarms.failed_executions == 0
     assert cfg.alarms.average_duration_minutes == 10
     assert cfg.alarms.queue_depth == 20
     assert cfg.build_images is True
@@ -116,7 +116,7 @@ def test_ec2_needs_whole_vcpus() -> None:
         ),
         (
             config(jobQueueArn=None, computeEnvironment={**FARGATE, "subnets": []}),
-            "pavi:computeEnvironment.subnets",
+            "pavi:computeEnvironment: give both subnets and securityGroupIds, or neither",
         ),
     ],
 )
@@ -158,3 +158,42 @@ def test_fargate_table_matches_the_documented_ranges() -> None:
     assert FARGATE_MEMORY[4.0][-1] == 30720
     assert format_vcpu(0.25) == "0.25"
     assert format_vcpu(2.0) == "2"
+
+
+def test_the_committed_prod_stack_names_every_placeholder_left(
+    stack_file: Callable[[str], dict[str, str]],
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load(stack_file("prod"))
+    assert str(caught.value) == (
+        "pavi:imageTags.alignment, pavi:imageTags.seqRetrieval, pavi:imageTags.seqinfoAlign, "
+        "pavi:jobQueueArn, pavi:notificationEmail: placeholder value left in the stack file; "
+        "set the real value (infra/README.md, Deploying)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [
+        (config(jobQueueArn="arn:aws:batch:us-east-1:123456789012:job-queue/q"), "jobQueueArn"),
+        (config(notificationEmail="ops@example.org"), "notificationEmail"),
+        (
+            config(
+                jobQueueArn=None,
+                computeEnvironment={**FARGATE, "subnets": ["subnet-CHANGE-ME"]},
+            ),
+            "computeEnvironment.subnets",
+        ),
+    ],
+)
+def test_placeholders_are_refused_before_anything_else(raw: dict[str, Any], key: str) -> None:
+    assert refusal(raw).startswith(f"pavi:{key}: placeholder value left")
+
+
+def test_the_dev_stack_needs_no_edit(stack_config: Callable[[str], dict[str, str]]) -> None:
+    cfg = load(stack_config("dev"))
+    assert cfg.compute_environment is not None
+    assert cfg.compute_environment.default_vpc
+    assert cfg.compute_environment.subnets == ()
+    assert cfg.public_ip is True  # default subnets have no NAT
+    assert parse(config(jobQueueArn=None, computeEnvironment=FARGATE)).public_ip is False

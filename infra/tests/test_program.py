@@ -6,7 +6,6 @@ import importlib
 import json
 import re
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -88,6 +87,9 @@ def test_expected_resources_exist(deployment: Any, stack: str) -> None:
         "aws:batch/jobQueue:JobQueue": 1 if stack == "dev" else 0,
         "aws:batch/computeEnvironment:ComputeEnvironment": 1 if stack == "dev" else 0,
         "aws:sns/topicSubscription:TopicSubscription": 0 if stack == "dev" else 1,
+        "aws:ec2/securityGroup:SecurityGroup": 1 if stack == "dev" else 0,
+        "command:local:Command": 3 if stack == "dev" else 0,
+        "aws:iam/policy:Policy": 1,
     }
     found = {type_: len(deployment.of_type(type_)) for type_ in counts}
     assert found == counts
@@ -102,6 +104,12 @@ def test_stack_outputs(deployment: Any, stack: str) -> None:
         f"#dashboards/dashboard/pavi-{stack}-pipeline"
     )
     assert set(outputs["imageUris"]) == {"seqRetrieval", "alignment", "seqinfoAlign"}
+    assert outputs["jobLogGroup"] == f"/aws/batch/pavi-{stack}"
+    assert (
+        outputs["jobLogGroup"]
+        == deployment.one("aws:cloudwatch/logGroup:LogGroup", "jobs-logs").inputs["name"]
+    )
+    assert outputs["clientPolicyArn"] == deployment.one("aws:iam/policy:Policy").state["arn"]
 
 
 # --- storage -------------------------------------------------------------------------------
@@ -212,8 +220,13 @@ def test_execution_role_pulls_our_images_and_writes_our_logs(deployment: Any) ->
 def test_state_machine_role_is_scoped_to_this_pipeline(deployment: Any, stack: str) -> None:
     sids = statements(deployment, "workflow-policy")
     assert sids["SubmitPipelineJobs"]["Action"] == ["batch:SubmitJob"]
+    every_revision = [
+        arn.rsplit(":", 1)[0] + suffix
+        for arn in job_definition_arns(deployment)
+        for suffix in ("", ":*")
+    ]
     assert sorted(sids["SubmitPipelineJobs"]["Resource"]) == sorted(
-        [queue_arn(deployment), *job_definition_arns(deployment)]
+        [queue_arn(deployment), *every_revision]
     )
     assert sids["TrackJobs"]["Action"] == ["batch:DescribeJobs", "batch:TerminateJob"]
     assert sids["BatchSyncEventsRule"]["Resource"] == [
@@ -270,15 +283,17 @@ def test_repositories_scan_and_keep_immutable_tags(deployment: Any, stack: str) 
         assert rule["action"] == {"type": "expire"}
 
 
-def test_dev_builds_each_package_and_pins_the_digest(
-    deployments: Callable[[str], Any], source_tree: Path
-) -> None:
+def test_dev_builds_each_package_and_pins_the_digest(deployments: Callable[[str], Any]) -> None:
     dev = deployments("dev")
     images = {r.name: r for r in dev.of_type(IMAGE)}
     for job, folder in zip(JOBS, ("seq_retrieval", "alignment", "seqinfo_align"), strict=True):
         image = images[f"pavi-dev-images-{job}-image"]
         assert image.inputs["push"] is True
-        assert image.inputs["context"]["location"] == str(source_tree / "packages" / folder)
+        assert image.inputs["buildOnPreview"] is False
+        # Relative to the program (Pulumi runs it in infra/): the same in every checkout.
+        assert image.inputs["context"]["location"] == f"../packages/{folder}"
+        assert image.inputs["dockerfile"]["location"] == f"../packages/{folder}/Dockerfile"
+        assert image.inputs["buildArgs"] == {"VERSION": "0.1.0"}
         assert image.inputs["platforms"] == ["linux/amd64"]
         registry = f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com"
         assert image.inputs["registries"][0]["address"] == registry
@@ -289,42 +304,22 @@ def test_dev_builds_each_package_and_pins_the_digest(
         assert container["image"] == f"{registry}/pavi-dev/pavi-{job}@{image.state['digest']}"
 
 
-def test_prod_uses_the_pushed_tags(deployments: Callable[[str], Any]) -> None:
+def test_prod_pins_the_pushed_tags_to_their_digests(
+    deployments: Callable[[str], Any], image_digest: Callable[[str], str]
+) -> None:
     prod = deployments("prod")
+    lookups = [args for token, args in prod.call_args if token == "aws:ecr/getImage:getImage"]
+    assert sorted((a["repositoryName"], a["imageTag"]) for a in lookups) == sorted(
+        (f"pavi-prod/pavi-{job}", "0.1.0") for job in JOBS
+    )
     for job in JOBS:
         container = json.loads(
             prod.one(JOB_DEFINITION, f"jobs-{job}").inputs["containerProperties"]
         )
         assert container["image"] == (
-            f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/pavi-prod/pavi-{job}:0.1.0"
+            f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/pavi-prod/pavi-{job}@{image_digest(job)}"
         )
-
-
-def test_a_missing_wheelhouse_stops_the_build_with_the_fix(
-    stack_config: Callable[[str], dict[str, str]],
-    program_run: Callable[[str, dict[str, str]], Any],
-    source_factory: Callable[..., Path],
-    tmp_path: Path,
-) -> None:
-    config = stack_config("dev")
-    config["pavi:sourceRoot"] = str(source_factory(tmp_path, wheels=False))
-    with pytest.raises(ConfigError, match=r"has no wheels: run `nox -s wheelhouse`"):
-        program_run("dev", config)
-
-
-def test_image_tag_follows_the_context_content(
-    stack_config: Callable[[str], dict[str, str]],
-    program_run: Callable[[str, dict[str, str]], Any],
-    source_factory: Callable[..., Path],
-    tmp_path: Path,
-) -> None:
-    config = stack_config("dev")
-    config["pavi:sourceRoot"] = str(source_factory(tmp_path))
-    before = program_run("dev", config).one(IMAGE, "alignment").inputs["tags"]
-    wheel = tmp_path / "packages/alignment/wheelhouse/alignment-0.1.0-py3-none-any.whl"
-    wheel.write_bytes(b"rebuilt wheel")
-    after = program_run("dev", config).one(IMAGE, "alignment").inputs["tags"]
-    assert before != after
+    assert prod.of_type(IMAGE) == []
 
 
 # --- batch ---------------------------------------------------------------------------------
@@ -419,10 +414,8 @@ def test_dev_creates_a_fargate_spot_queue(deployments: Callable[[str], Any]) -> 
 def test_an_ec2_queue_gets_an_instance_role(
     stack_config: Callable[[str], dict[str, str]],
     program_run: Callable[[str, dict[str, str]], Any],
-    source_tree: Path,
 ) -> None:
     config = stack_config("dev")
-    config["pavi:sourceRoot"] = str(source_tree)
     config["pavi:computeEnvironment"] = json.dumps(
         {"type": "SPOT", "subnets": ["subnet-1"], "securityGroupIds": ["sg-1"], "maxVcpus": 8}
     )
@@ -504,31 +497,36 @@ def alarms(deployment: Any) -> dict[str, Any]:
 def test_alarms_notify_the_topic(deployment: Any, stack: str) -> None:
     topic = deployment.one("aws:sns/topic:Topic").state["arn"]
     found = alarms(deployment)
-    assert set(found) == {"failure-rate", "duration", "queue-depth", "queue-depth-publisher"}
+    assert set(found) == {"failures", "duration", "queue-depth", "queue-depth-publisher"}
     for alarm in found.values():
         assert alarm["alarmActions"] == [topic]
         assert alarm["comparisonOperator"] == "GreaterThanThreshold"
         assert alarm["tags"]["Environment"] == stack
 
 
-def test_failure_rate_alarm_is_metric_math_on_the_state_machine(deployment: Any) -> None:
-    alarm = alarms(deployment)["failure-rate"]
-    assert alarm["threshold"] == 5
+def test_failure_alarm_counts_failures_whenever_the_executions_started(
+    deployment: Any,
+) -> None:
+    alarm = alarms(deployment)["failures"]
+    assert alarm["threshold"] == 0
+    assert alarm["comparisonOperator"] == "GreaterThanThreshold"
+    assert alarm["treatMissingData"] == "notBreaching"
     queries = {q["id"]: q for q in alarm["metricQueries"]}
+    assert set(queries) == {"failed", "timed_out", "failures"}
     arn = deployment.outputs["stateMachineArn"]
-    for query_id, metric in (
-        ("failed", "ExecutionsFailed"),
-        ("started", "ExecutionsStarted"),
-        ("timed_out", "ExecutionsTimedOut"),
-    ):
+    for query_id, metric in (("failed", "ExecutionsFailed"), ("timed_out", "ExecutionsTimedOut")):
         stat = queries[query_id]["metric"]
         assert stat["namespace"] == "AWS/States"
         assert stat["metricName"] == metric
         assert stat["dimensions"] == {"StateMachineArn": arn}
         assert stat["stat"] == "Sum"
-    expression = queries["failure_rate"]
+        assert stat["period"] == 300
+        assert not queries[query_id].get("returnData")
+    expression = queries["failures"]
     assert expression["returnData"] is True
-    assert re.fullmatch(r"100 \* \(.*failed.*timed_out.*\) / started", expression["expression"])
+    # A sum of the filled counts: no division by ExecutionsStarted (empty in most periods).
+    assert expression["expression"] == "FILL(failed, 0) + FILL(timed_out, 0)"
+    assert "started" not in json.dumps(alarm["metricQueries"]).lower()
 
 
 def test_duration_alarm_is_ten_minutes_in_milliseconds(deployment: Any) -> None:

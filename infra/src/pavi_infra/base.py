@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pulumi
+import pulumi_aws as aws
 
 
 class Component(pulumi.ComponentResource):
@@ -17,6 +18,15 @@ class Component(pulumi.ComponentResource):
     def child(self, **kwargs: object) -> pulumi.ResourceOptions:
         """Options for a child resource (parented here, so provider and default tags apply)."""
         return pulumi.ResourceOptions(parent=self, **kwargs)  # type: ignore[arg-type]
+
+    def named(self, **kwargs: object) -> pulumi.ResourceOptions:
+        """Options for a child with a fixed physical name: a replacement deletes it first
+        (create-first would fail with "already exists", or overwrite and then delete it)."""
+        return self.child(delete_before_replace=True, **kwargs)
+
+    def account(self) -> pulumi.Output[str]:
+        """The deploying account's id (looked up with this component's provider)."""
+        return aws.get_caller_identity_output(opts=self.invoke()).account_id
 
     def invoke(self) -> pulumi.InvokeOutputOptions:
         """Options for a data-source call made with this component's provider."""

@@ -9,11 +9,12 @@ from typing import Any, Final
 
 import pulumi
 import pulumi_aws as aws
+from pavi_contracts.jobs import ALIGNMENT, JOBS, Job
 
 from pavi_infra import policies
 from pavi_infra.base import Component, partition
 from pavi_infra.config import JobSettings, StackConfig
-from pavi_infra.images import JOB_PACKAGES, JobPackage
+from pavi_infra.images import short_name
 from pavi_infra.sizes import format_vcpu
 
 #: Retry infrastructure failures inside Batch; exit on everything else (application errors
@@ -25,13 +26,11 @@ EVALUATE_ON_EXIT: Final = (
     {"on_status_reason": "Your Spot Task was interrupted*", "action": "RETRY"},
     {"on_reason": "*", "action": "EXIT"},
 )
-#: Which jobs read the genomes (the others only touch the pipeline bucket).
-READS_GENOMES: Final = frozenset({"seqRetrieval"})
 
 
 def container_properties(
     config: StackConfig,
-    package: JobPackage,
+    package: Job,
     job: JobSettings,
     *,
     image: str,
@@ -57,11 +56,11 @@ def container_properties(
             "options": {
                 "awslogs-group": log_group,
                 "awslogs-region": config.region,
-                "awslogs-stream-prefix": package.job,
+                "awslogs-stream-prefix": short_name(package),
             },
         },
     }
-    if package.key == "alignment":
+    if package is ALIGNMENT:
         # On EC2, vCPUs are CPU shares, not a limit: tell clustalo how many threads it was given.
         threads = str(max(1, math.floor(job.vcpu)))
         properties["environment"].append({"name": "PAVI_ALIGNMENT_THREADS", "value": threads})
@@ -69,7 +68,7 @@ def container_properties(
         properties |= {
             "fargatePlatformConfiguration": {"platformVersion": "LATEST"},
             "networkConfiguration": {
-                "assignPublicIp": "ENABLED" if config.assign_public_ip else "DISABLED"
+                "assignPublicIp": "ENABLED" if config.public_ip else "DISABLED"
             },
             "runtimePlatform": {"operatingSystemFamily": "LINUX", "cpuArchitecture": "X86_64"},
         }
@@ -95,8 +94,10 @@ class JobDefinitions(Component):
             name=f"/aws/batch/{config.prefix}",
             retention_in_days=config.log_retention_days,
             tags=self.tags,
-            opts=self.child(),
+            opts=self.named(),
         )
+        self.account_id = self.account()
+        self.region = config.region
         execution_role = self._role(
             f"{name}-execution",
             policies.allow("PullToken", ["ecr:GetAuthorizationToken"], ["*"]),
@@ -116,18 +117,21 @@ class JobDefinitions(Component):
             ),
         )
         self.definitions: dict[str, aws.batch.JobDefinition] = {}
-        for package in JOB_PACKAGES:
+        for package in JOBS:
             job: JobSettings = getattr(config.jobs, package.folder)
             statements = policies.pipeline_objects("Pipeline", bucket_arn)
-            if package.key in READS_GENOMES:
+            if package.reads_genomes:
                 statements += policies.genome_read(partition(config.region), config.genome_buckets)
-            job_role = self._role(f"{name}-{package.job}", *statements)
+            job_role = self._role(f"{name}-{short_name(package)}", *statements)
             properties = pulumi.Output.all(
-                image_uris[package.key], job_role.arn, execution_role.arn, self.log_group.name
+                image_uris[package.config_key],
+                job_role.arn,
+                execution_role.arn,
+                self.log_group.name,
             ).apply(_container_json(config, package, job))
-            self.definitions[package.key] = aws.batch.JobDefinition(
-                f"{name}-{package.job}",
-                name=f"{config.prefix}-{package.job}",
+            self.definitions[package.config_key] = aws.batch.JobDefinition(
+                f"{name}-{short_name(package)}",
+                name=f"{config.prefix}-{short_name(package)}",
                 type="container",
                 platform_capabilities=[config.job_platform],
                 container_properties=properties,
@@ -142,18 +146,30 @@ class JobDefinitions(Component):
                     attempt_duration_seconds=job.timeout_seconds
                 ),
                 propagate_tags=True,
+                # A new image or size registers a new revision; the old ones stay ACTIVE, so
+                # executions in flight and earlier state machine versions can still submit.
+                deregister_on_new_revision=False,
                 tags=self.tags,
-                opts=self.child(),
+                opts=self.named(),
             )
         self.arns: dict[str, pulumi.Output[str]] = {
             key: definition.arn for key, definition in self.definitions.items()
         }
-        self.register_outputs({"arns": self.arns, "log_group": self.log_group.name})
+        self.log_group_name: pulumi.Output[str] = self.log_group.name
+        self.register_outputs({"arns": self.arns, "log_group": self.log_group_name})
 
     def _role(self, name: str, *statements: policies.Statement) -> aws.iam.Role:
         role = aws.iam.Role(
             f"{name}-role",
-            assume_role_policy=policies.assume_role("ecs-tasks.amazonaws.com"),
+            assume_role_policy=policies.assume_role(
+                "ecs-tasks.amazonaws.com",
+                self.account_id,
+                [
+                    pulumi.Output.concat(
+                        f"arn:{partition(self.region)}:ecs:{self.region}:", self.account_id, ":*"
+                    )
+                ],
+            ),
             tags=self.tags,
             opts=self.child(),
         )
@@ -167,7 +183,7 @@ class JobDefinitions(Component):
 
 
 def _container_json(
-    config: StackConfig, package: JobPackage, job: JobSettings
+    config: StackConfig, package: Job, job: JobSettings
 ) -> Callable[[list[Any]], str]:
     """Render containerProperties once image, roles and log group are known."""
 

@@ -51,11 +51,11 @@ class BatchMetrics(Component):
             name=f"/aws/lambda/{function_name}",
             retention_in_days=config.log_retention_days,
             tags=self.tags,
-            opts=self.child(),
+            opts=self.named(),
         )
         role = aws.iam.Role(
             f"{name}-publisher-role",
-            assume_role_policy=policies.assume_role("lambda.amazonaws.com"),
+            assume_role_policy=policies.assume_role("lambda.amazonaws.com", self.account()),
             tags=self.tags,
             opts=self.child(),
         )
@@ -96,14 +96,14 @@ class BatchMetrics(Component):
             },
             logging_config={"log_format": "JSON", "log_group": function_logs.name},
             tags=self.tags,
-            opts=self.child(depends_on=[role_policy]),
+            opts=self.named(depends_on=[role_policy]),
         )
         schedule = aws.cloudwatch.EventRule(
             f"{name}-publisher-schedule",
             name=f"{config.prefix}-queue-depth",
             schedule_expression=SCHEDULE,
             tags=self.tags,
-            opts=self.child(),
+            opts=self.named(),
         )
         aws.lambda_.Permission(
             f"{name}-publisher-invoke",
@@ -132,7 +132,7 @@ class BatchMetrics(Component):
             name=f"/aws/events/{config.prefix}-batch-jobs",
             retention_in_days=config.log_retention_days,
             tags=self.tags,
-            opts=self.child(),
+            opts=self.named(),
         )
         policy = aws.cloudwatch.LogResourcePolicy(
             f"{name}-job-events-delivery",
@@ -148,14 +148,14 @@ class BatchMetrics(Component):
                     "Resource": [pulumi.Output.concat(log_group.arn, ":*")],
                 }
             ),
-            opts=self.child(),
+            opts=self.named(),
         )
         rule = aws.cloudwatch.EventRule(
             f"{name}-job-events",
             name=f"{config.prefix}-batch-job-events",
             event_pattern=queue.apply(job_events_pattern),
             tags=self.tags,
-            opts=self.child(),
+            opts=self.named(),
         )
         aws.cloudwatch.EventTarget(
             f"{name}-job-events-target",

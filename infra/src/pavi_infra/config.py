@@ -27,6 +27,10 @@ LOG_RETENTION_DAYS: Final = (
 _STRICT = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True)
 ComputeType = Literal["EC2", "SPOT", "FARGATE", "FARGATE_SPOT"]
 Positive = Annotated[int, Field(ge=1)]
+ImageTag = Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")]
+#: Values that only stand in for one the user must supply (the committed stack files use
+#: `CHANGE-ME`; the rest are the documentation account and domains).
+PLACEHOLDER: Final = re.compile(r"CHANGE-ME|\b123456789012\b|@example\.(org|com|net)$", re.I)
 
 
 class ConfigError(pulumi.RunError):
@@ -61,10 +65,26 @@ class ComputeSettings:
     """A compute environment and job queue to create when no existing queue is given."""
 
     type: ComputeType
-    subnets: Annotated[tuple[str, ...], Field(min_length=1)]
-    security_group_ids: Annotated[tuple[str, ...], Field(min_length=1)]
+    #: Empty (with no security groups): the account's default VPC, its default subnets and an
+    #: egress-only security group created here.
+    subnets: tuple[str, ...] = ()
+    security_group_ids: tuple[str, ...] = ()
     max_vcpus: Positive = 16
     instance_types: Annotated[tuple[str, ...], Field(min_length=1)] = ("optimal",)
+
+    @model_validator(mode="after")
+    def _check(self) -> ComputeSettings:
+        if bool(self.subnets) != bool(self.security_group_ids):
+            raise ValueError(
+                "pavi:computeEnvironment: give both subnets and securityGroupIds, or neither "
+                "(the default VPC)"
+            )
+        return self
+
+    @property
+    def default_vpc(self) -> bool:
+        """True when the account's default VPC is used (no subnets configured)."""
+        return not self.subnets
 
     @property
     def platform(self) -> Platform:
@@ -76,7 +96,7 @@ class ComputeSettings:
 class Alarms:
     """Alarm thresholds (config `pavi:alarms`)."""
 
-    failure_rate_percent: Annotated[float, Field(gt=0, le=100)] = 5
+    failed_executions: Annotated[int, Field(ge=0)] = 0
     average_duration_minutes: Annotated[float, Field(gt=0)] = 10
     queue_depth: Positive = 20
     period_seconds: Annotated[int, Field(ge=60, multiple_of=60)] = 300
@@ -87,9 +107,9 @@ class Alarms:
 class ImageTags:
     """Already-pushed image tags (config `pavi:imageTags`) used when `pavi:buildImages` is false."""
 
-    seq_retrieval: str
-    alignment: str
-    seqinfo_align: str
+    seq_retrieval: ImageTag
+    alignment: ImageTag
+    seqinfo_align: ImageTag
 
 
 @dataclass(frozen=True, config=_STRICT)
@@ -101,7 +121,7 @@ class StackConfig:
     job_queue_arn: Annotated[str | None, Field(pattern=r"^arn:aws[a-z-]*:batch:")] = None
     compute_environment: ComputeSettings | None = None
     platform: Platform | None = None
-    assign_public_ip: bool = False
+    assign_public_ip: bool | None = None
     jobs: Jobs = field(default_factory=Jobs)
     max_concurrency: Annotated[int, Field(ge=1, le=40)] = 40
     execution_timeout_seconds: Annotated[int, Field(ge=60, le=31_536_000)] = 3600
@@ -160,6 +180,14 @@ class StackConfig:
         return self.platform or "EC2"
 
     @property
+    def public_ip(self) -> bool:
+        """Fargate tasks get a public IP: as configured, else when the default VPC is used
+        (its subnets have no NAT, and a task without one cannot pull from ECR)."""
+        if self.assign_public_ip is not None:
+            return self.assign_public_ip
+        return self.compute_environment is not None and self.compute_environment.default_vpc
+
+    @property
     def prefix(self) -> str:
         """The name prefix of every resource of this stack (`pavi-<environment>`)."""
         return f"pavi-{self.environment}"
@@ -174,8 +202,31 @@ class StackConfig:
         return (project_dir / self.source_root).resolve()
 
 
+def placeholders(raw: Mapping[str, Any], path: str = "pavi:") -> list[str]:
+    """The keys (`pavi:imageTags.alignment`) whose value is still a placeholder."""
+    found: list[str] = []
+    for key, value in raw.items():
+        name = f"{path}{key}"
+        if isinstance(value, Mapping):
+            found += placeholders(value, f"{name}.")
+        elif isinstance(value, list | tuple):
+            found += [name for item in value if isinstance(item, str) and PLACEHOLDER.search(item)]
+        elif isinstance(value, str) and PLACEHOLDER.search(value):
+            found.append(name)
+    return sorted(set(found))
+
+
 def parse(raw: Mapping[str, Any]) -> StackConfig:
-    """Validate a mapping of camelCase config keys; ConfigError with a one-line message."""
+    """Validate a mapping of camelCase config keys; ConfigError with a one-line message.
+
+    A placeholder left in the stack file is refused first, before anything is created.
+    """
+    left = placeholders({k: v for k, v in raw.items() if k not in ("environment", "region")})
+    if left:
+        raise ConfigError(
+            f"{', '.join(left)}: placeholder value left in the stack file; set the real value "
+            "(infra/README.md, Deploying)"
+        )
     try:
         return TypeAdapter(StackConfig).validate_python(dict(raw))
     except ValidationError as exc:

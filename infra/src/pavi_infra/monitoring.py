@@ -13,8 +13,9 @@ from pavi_infra.batch_metrics import NAMESPACE, BatchMetrics
 from pavi_infra.config import StackConfig
 from pavi_infra.dashboard import DashboardInputs, dashboard_body
 
-#: Failed or timed-out executions per started execution, in percent.
-FAILURE_RATE_EXPRESSION = "100 * (FILL(failed, 0) + FILL(timed_out, 0)) / started"
+#: Executions that failed or timed out in the period, whenever they started (a period with no
+#: data point counts 0; no division by ExecutionsStarted, which is empty in most periods).
+FAILURES_EXPRESSION = "FILL(failed, 0) + FILL(timed_out, 0)"
 
 
 def dashboard_url(region: str, name: str) -> str:
@@ -39,7 +40,7 @@ class Monitoring(Component):
     ) -> None:
         super().__init__("Monitoring", name, config.tags, opts)
         self.topic = aws.sns.Topic(
-            f"{name}-alarms", name=f"{config.prefix}-alarms", tags=self.tags, opts=self.child()
+            f"{name}-alarms", name=f"{config.prefix}-alarms", tags=self.tags, opts=self.named()
         )
         if config.notification_email:
             aws.sns.TopicSubscription(
@@ -65,20 +66,19 @@ class Monitoring(Component):
                 },
             }
 
-        self.failure_rate = self._alarm(
+        self.failures = self._alarm(
             name,
             config,
-            "failure-rate",
-            f"More than {alarms.failure_rate_percent:g}% of executions failed or timed out",
-            alarms.failure_rate_percent,
+            "failures",
+            f"More than {alarms.failed_executions} executions failed or timed out in a period",
+            alarms.failed_executions,
             metric_queries=[
                 stat("failed", "ExecutionsFailed"),
                 stat("timed_out", "ExecutionsTimedOut"),
-                stat("started", "ExecutionsStarted"),
                 {
-                    "id": "failure_rate",
-                    "expression": FAILURE_RATE_EXPRESSION,
-                    "label": "Failure rate (%)",
+                    "id": "failures",
+                    "expression": FAILURES_EXPRESSION,
+                    "label": "Failed or timed-out executions",
                     "return_data": True,
                 },
             ],
@@ -138,7 +138,7 @@ class Monitoring(Component):
             f"{name}-dashboard",
             dashboard_name=dashboard_name,
             dashboard_body=body,
-            opts=self.child(),
+            opts=self.named(),
         )
         self.dashboard_url = dashboard_url(config.region, dashboard_name)
         self.register_outputs({"topic": self.topic.arn, "dashboard_url": self.dashboard_url})
@@ -161,10 +161,11 @@ class Monitoring(Component):
             comparison_operator="GreaterThanThreshold",
             threshold=threshold,
             evaluation_periods=config.alarms.evaluation_periods,
+            # No data means nothing ran (no failure, no queue); FILL makes the failure count 0.
             treat_missing_data="notBreaching",
             alarm_actions=[self.topic.arn],
             ok_actions=[self.topic.arn],
             tags=self.tags,
-            opts=self.child(),
+            opts=self.named(),
             **metric,
         )

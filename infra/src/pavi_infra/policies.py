@@ -20,6 +20,7 @@ OBJECT_READ_WRITE: Final = (
 STAR_ONLY_ACTIONS: Final = frozenset(
     {
         "batch:DescribeJobs",
+        "batch:DescribeJobDefinitions",
         "batch:TerminateJob",
         "batch:ListJobs",
         "ecr:GetAuthorizationToken",
@@ -67,15 +68,26 @@ def allow(
     return statement
 
 
-def assume_role(service: str) -> pulumi.Output[str]:
-    """Trust policy letting one AWS service assume the role."""
-    return document(
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": service},
-            "Action": "sts:AssumeRole",
-        }
-    )
+def assume_role(
+    service: str,
+    account: pulumi.Input[str] | None = None,
+    source_arns: Sequence[pulumi.Input[str]] = (),
+) -> pulumi.Output[str]:
+    """Trust policy letting one AWS service assume the role, on behalf of `account` only
+    (`aws:SourceAccount`) and, where the service sets it, of `source_arns` (`aws:SourceArn`)."""
+    statement: Statement = {
+        "Effect": "Allow",
+        "Principal": {"Service": service},
+        "Action": "sts:AssumeRole",
+    }
+    condition: dict[str, Any] = {}
+    if account is not None:
+        condition["StringEquals"] = {"aws:SourceAccount": account}
+    if source_arns:
+        condition["ArnLike"] = {"aws:SourceArn": list(source_arns)}
+    if condition:
+        statement["Condition"] = condition
+    return document(statement)
 
 
 def pipeline_objects(sid: str, bucket_arn: pulumi.Input[str]) -> list[Statement]:

@@ -9,6 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from pavi_infra import config as stack_config
+from pavi_infra.access import ClientAccess
 from pavi_infra.batch import JobDefinitions
 from pavi_infra.batch_metrics import BatchMetrics
 from pavi_infra.config import StackConfig
@@ -28,6 +29,8 @@ class Outputs:
     dashboard_url: str
     image_uris: dict[str, pulumi.Output[str]]
     job_queue_arn: pulumi.Output[str]
+    job_log_group: pulumi.Output[str]
+    client_policy_arn: pulumi.Output[str]
 
     def export(self) -> None:
         """Publish them as `pulumi stack output` values."""
@@ -36,6 +39,8 @@ class Outputs:
         pulumi.export("dashboardUrl", self.dashboard_url)
         pulumi.export("imageUris", self.image_uris)
         pulumi.export("jobQueueArn", self.job_queue_arn)
+        pulumi.export("jobLogGroup", self.job_log_group)
+        pulumi.export("clientPolicyArn", self.client_policy_arn)
 
 
 def provider(config: StackConfig) -> aws.Provider:
@@ -77,6 +82,14 @@ def deploy(config: StackConfig, project_dir: Path) -> Outputs:
         bucket_arn=storage.bucket_arn,
         opts=opts,
     )
+    access = ClientAccess(
+        f"{name}-client",
+        config,
+        state_machine_arn=state_machine.arn,
+        bucket_arn=storage.bucket_arn,
+        job_log_group_arn=jobs.log_group.arn,
+        opts=opts,
+    )
     batch_metrics = BatchMetrics(f"{name}-batch-metrics", config, queue_arn=queue_arn, opts=opts)
     monitoring = Monitoring(
         f"{name}-monitoring",
@@ -91,6 +104,8 @@ def deploy(config: StackConfig, project_dir: Path) -> Outputs:
         dashboard_url=monitoring.dashboard_url,
         image_uris=images.image_uris,
         job_queue_arn=queue_arn,
+        job_log_group=jobs.log_group_name,
+        client_policy_arn=access.arn,
     )
 
 

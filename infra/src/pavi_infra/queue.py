@@ -26,11 +26,15 @@ class JobQueue(Component):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("JobQueue", name, config.tags, opts)
+        subnets: Any = list(compute.subnets)
+        groups: Any = list(compute.security_group_ids)
+        if compute.default_vpc:
+            subnets, groups = self._default_network(name)
         resources: dict[str, Any] = {
             "type": compute.type,
             "max_vcpus": compute.max_vcpus,
-            "subnets": list(compute.subnets),
-            "security_group_ids": list(compute.security_group_ids),
+            "subnets": subnets,
+            "security_group_ids": groups,
         }
         if compute.platform == "EC2":
             resources |= {
@@ -50,7 +54,7 @@ class JobQueue(Component):
             type="MANAGED",
             compute_resources=aws.batch.ComputeEnvironmentComputeResourcesArgs(**resources),
             tags=self.tags,
-            opts=self.child(),
+            opts=self.named(),
         )
         self.queue = aws.batch.JobQueue(
             f"{name}-queue",
@@ -61,14 +65,39 @@ class JobQueue(Component):
                 {"order": 1, "compute_environment": self.compute_environment.arn}
             ],
             tags=self.tags,
-            opts=self.child(),
+            opts=self.named(),
         )
         self.arn: pulumi.Output[str] = self.queue.arn
         self.register_outputs({"arn": self.arn})
 
+    def _default_network(
+        self, name: str
+    ) -> tuple[pulumi.Output[list[str]], list[pulumi.Input[str]]]:
+        """The default VPC's default subnets and an egress-only security group in it."""
+        vpc = aws.ec2.get_vpc_output(default=True, opts=self.invoke())
+        subnets = aws.ec2.get_subnets_output(
+            filters=vpc.id.apply(
+                lambda vpc_id: [
+                    aws.ec2.GetSubnetsFilterArgs(name="vpc-id", values=[vpc_id]),
+                    aws.ec2.GetSubnetsFilterArgs(name="default-for-az", values=["true"]),
+                ]
+            ),
+            opts=self.invoke(),
+        )
+        group = aws.ec2.SecurityGroup(
+            f"{name}-egress",
+            description="PAVI Batch jobs: no inbound, all outbound (ECR, S3, CloudWatch Logs)",
+            vpc_id=vpc.id,
+            egress=[{"protocol": "-1", "from_port": 0, "to_port": 0, "cidr_blocks": ["0.0.0.0/0"]}],
+            tags=self.tags,
+            opts=self.child(),
+        )
+        return subnets.ids, [group.id]
+
     def _instance_profile(self, name: str, config: StackConfig) -> aws.iam.InstanceProfile:
         role = aws.iam.Role(
             f"{name}-instance-role",
+            # No aws:SourceAccount here: EC2 does not document it for instance-profile roles.
             assume_role_policy=policies.assume_role("ec2.amazonaws.com"),
             tags=self.tags,
             opts=self.child(),

@@ -39,6 +39,12 @@ TRACING_ACTIONS: Final = (
 )
 
 
+def every_revision(job_definition_arn: pulumi.Output[str]) -> list[pulumi.Output[str]]:
+    """`job-definition/NAME` and `job-definition/NAME:*`: every revision of one definition."""
+    unversioned = job_definition_arn.apply(lambda arn: arn.rsplit(":", 1)[0])
+    return [unversioned, pulumi.Output.concat(unversioned, ":*")]
+
+
 def definition_json(
     config: StackConfig,
     *,
@@ -77,7 +83,13 @@ class StateMachine(Component):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("StateMachine", name, config.tags, opts)
-        account = aws.get_caller_identity_output(opts=self.invoke()).account_id
+        account = self.account()
+        machine_name = f"{config.prefix}-pipeline"
+        machine_arn = pulumi.Output.concat(
+            f"arn:{partition(config.region)}:states:{config.region}:",
+            account,
+            f":stateMachine:{machine_name}",
+        )
         events_rule = pulumi.Output.concat(
             f"arn:{partition(config.region)}:events:{config.region}:",
             account,
@@ -88,14 +100,11 @@ class StateMachine(Component):
             name=f"/aws/vendedlogs/states/{config.prefix}-pipeline",
             retention_in_days=config.log_retention_days,
             tags=self.tags,
-            opts=self.child(),
+            opts=self.named(),
         )
+        revisions = [arn for jd in job_definition_arns.values() for arn in every_revision(jd)]
         statements = [
-            policies.allow(
-                "SubmitPipelineJobs",
-                ["batch:SubmitJob"],
-                [queue_arn, *job_definition_arns.values()],
-            ),
+            policies.allow("SubmitPipelineJobs", ["batch:SubmitJob"], [queue_arn, *revisions]),
             policies.allow("TrackJobs", ["batch:DescribeJobs", "batch:TerminateJob"], ["*"]),
             policies.allow(
                 "BatchSyncEventsRule",
@@ -113,7 +122,11 @@ class StateMachine(Component):
             statements.append(policies.allow("Tracing", TRACING_ACTIONS, ["*"]))
         self.role = aws.iam.Role(
             f"{name}-role",
-            assume_role_policy=policies.assume_role("states.amazonaws.com"),
+            assume_role_policy=policies.assume_role(
+                "states.amazonaws.com",
+                account,
+                [machine_arn, pulumi.Output.concat(machine_arn, ":*")],
+            ),
             tags=self.tags,
             opts=self.child(),
         )
@@ -134,7 +147,7 @@ class StateMachine(Component):
         )
         self.state_machine = aws.sfn.StateMachine(
             f"{name}-pipeline",
-            name=f"{config.prefix}-pipeline",
+            name=machine_name,
             type=WORKFLOW_TYPE,
             definition=definition,
             role_arn=self.role.arn,
@@ -146,7 +159,7 @@ class StateMachine(Component):
             },
             tracing_configuration={"enabled": config.tracing},
             tags=self.tags,
-            opts=self.child(depends_on=[role_policy]),
+            opts=self.named(depends_on=[role_policy]),
         )
         self.arn: pulumi.Output[str] = self.state_machine.arn
         self.register_outputs({"arn": self.arn})

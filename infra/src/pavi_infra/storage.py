@@ -28,7 +28,7 @@ class Storage(Component):
             bucket=config.bucket_name,
             force_destroy=config.force_destroy,
             tags=self.tags,
-            opts=self.child(),
+            opts=self.named() if config.bucket_name else self.child(),
         )
         bucket_id = self.bucket.id
         self.ownership = aws.s3.BucketOwnershipControls(

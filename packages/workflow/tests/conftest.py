@@ -42,6 +42,8 @@ REPO = Path(__file__).resolve().parents[3]
 NODE_BIN = REPO / "node_modules" / ".bin"
 REGION = "us-east-1"
 JOB_FOLDERS = ("seq_retrieval", "alignment", "seqinfo_align")
+#: The job definitions' log group (what the stack names it, not Batch's default).
+LOG_GROUP = "/aws/batch/pavi-test"
 MOTO_CONFIG: Any = {
     "stepfunctions": {"execute_state_machine": True},
     "batch": {"use_docker": False},
@@ -259,7 +261,15 @@ def pipeline(sfn_shim: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pipeli
             name: batch.register_job_definition(
                 jobDefinitionName=name,
                 type="container",
-                containerProperties={"image": f"{name}:0.1.0", "vcpus": 1, "memory": 512},
+                containerProperties={
+                    "image": f"{name}:0.1.0",
+                    "vcpus": 1,
+                    "memory": 512,
+                    "logConfiguration": {
+                        "logDriver": "awslogs",
+                        "options": {"awslogs-group": LOG_GROUP, "awslogs-region": REGION},
+                    },
+                },
             )["jobDefinitionArn"]
             for name in (job.script for job in JOBS)
         }

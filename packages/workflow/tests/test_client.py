@@ -10,9 +10,13 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from pavi_workflow import client
+from pavi_workflow import batch, client
 from pavi_workflow.cli import main
 from pavi_workflow.request import RequestError
+
+ACCOUNT = "123456789012"  # moto's default account
+REGION = "us-east-1"
+LOG_GROUP = "/aws/batch/pavi-test"  # the pipeline fixture's job definitions log here
 
 
 @pytest.fixture
@@ -124,7 +128,29 @@ def test_results_are_read_through_common_s3(
     assert json.loads(result.output)["seq_info"] == found.seq_info
 
 
-def test_logs_come_from_each_batch_job_of_the_execution(
+def _write_logs(logs_client: Any, group: str, stream: str, *messages: str) -> None:
+    """What the awslogs driver would have written for one attempt."""
+    logs_client.create_log_stream(logGroupName=group, logStreamName=stream)
+    now = int(time.time() * 1000)
+    logs_client.put_log_events(
+        logGroupName=group,
+        logStreamName=stream,
+        logEvents=[{"timestamp": now + i, "message": m} for i, m in enumerate(messages)],
+    )
+
+
+def _retried(job_id: str, first_stream: str) -> None:
+    """Give a moto job a first, failed attempt before the one it ran (moto runs each once)."""
+    from moto.batch.models import batch_backends
+
+    job = batch_backends[ACCOUNT][REGION]._jobs[job_id]
+    job.attempts = [
+        {"container": {"logStreamName": first_stream, "exitCode": 137}, "statusReason": "Host EC2"},
+        *job.attempts,
+    ]
+
+
+def test_logs_read_every_attempt_of_every_job_in_the_jobs_log_group(
     pipeline: Any, cloud_request: list[dict[str, Any]]
 ) -> None:
     arn = client.start(cloud_request[:2], state_machine_arn=pipeline.arn, sfn=pipeline.sfn)
@@ -134,23 +160,100 @@ def test_logs_come_from_each_batch_job_of_the_execution(
     assert {j.entry_id for j in jobs if j.step == "retrieval"} == {
         e["unique_entry_id"] for e in cloud_request[:2]
     }
-    group = "/aws/batch/job"
-    pipeline.logs.create_log_group(logGroupName=group)
-    for job in jobs:  # what the awslogs driver would have written
+    retried = next(j for j in jobs if j.step == "retrieval")
+    assert retried.log_stream
+    first_stream = f"{retried.log_stream}-first-attempt"
+    _retried(retried.job_id, first_stream)
+    described = batch.describe(jobs, pipeline.batch)
+    assert {j.log_group for j in described} == {LOG_GROUP}  # from the job definitions
+    (twice,) = [j for j in described if j.job_id == retried.job_id]
+    assert twice.log_streams == (first_stream, retried.log_stream)
+    # The stack's group only: nothing is written to (or read from) Batch's default group.
+    pipeline.logs.create_log_group(logGroupName=LOG_GROUP)
+    _write_logs(pipeline.logs, LOG_GROUP, first_stream, "killed with the host")
+    for job in jobs:
         assert job.log_stream
-        pipeline.logs.create_log_stream(logGroupName=group, logStreamName=job.log_stream)
-        pipeline.logs.put_log_events(
-            logGroupName=group,
-            logStreamName=job.log_stream,
-            logEvents=[
-                {"timestamp": int(time.time() * 1000), "message": f"hello from {job.job_id}"}
-            ],
-        )
-    lines = client.logs(arn, sfn=pipeline.sfn, logs_client=pipeline.logs)
-    assert sorted(line.message for line in lines) == sorted(f"hello from {j.job_id}" for j in jobs)
+        _write_logs(pipeline.logs, LOG_GROUP, job.log_stream, f"hello from {job.job_id}")
+    lines = client.logs(
+        arn, sfn=pipeline.sfn, logs_client=pipeline.logs, batch_client=pipeline.batch
+    )
+    assert sorted(line.message for line in lines) == sorted(
+        ["killed with the host", *(f"hello from {j.job_id}" for j in jobs)]
+    )
+    assert [(line.attempt, line.message) for line in lines if line.job_id == retried.job_id] == [
+        (1, "killed with the host"),
+        (2, f"hello from {retried.job_id}"),
+    ]
+    assert pipeline.logs.describe_log_groups(logGroupNamePrefix="/aws/batch/job")["logGroups"] == []
     result = CliRunner().invoke(main, ["logs", arn])
     assert result.exit_code == 0, result.output
-    assert f"[retrieval {cloud_request[0]['unique_entry_id']}] hello from" in result.output
+    where = f"retrieval {retried.entry_id}"
+    assert f"[{where} attempt 1] killed with the host" in result.output
+    assert f"[{where} attempt 2] hello from {retried.job_id}" in result.output
+    other = next(j for j in jobs if j.step == "alignment")
+    assert f"[alignment] hello from {other.job_id}" in result.output
+
+
+def test_the_log_group_option_overrides_the_jobs_group(
+    pipeline: Any, cloud_request: list[dict[str, Any]]
+) -> None:
+    arn = client.start(cloud_request[:1], state_machine_arn=pipeline.arn, sfn=pipeline.sfn)
+    _finish(pipeline, arn)
+    jobs = client.batch_jobs(client.history(arn, sfn=pipeline.sfn))
+    pipeline.logs.create_log_group(logGroupName="/elsewhere")
+    for job in jobs:
+        assert job.log_stream
+        _write_logs(pipeline.logs, "/elsewhere", job.log_stream, f"moved {job.job_id}")
+    result = CliRunner().invoke(main, ["logs", arn, "--log-group", "/elsewhere"])
+    assert result.exit_code == 0, result.output
+    assert sorted(result.output.strip().splitlines()) == sorted(
+        f"[{j.step}{' ' + j.entry_id if j.entry_id else ''}] moved {j.job_id}" for j in jobs
+    )
+
+
+class EmptyPagesFirst:
+    """A real Logs client behind two empty pages, as GetLogEvents may answer before the data
+    (the only part not from the server: moto answers an empty page at the end only)."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+        self.pages: list[tuple[int, str | None]] = []
+
+    def get_log_events(self, **kwargs: Any) -> dict[str, Any]:
+        token = kwargs.get("nextToken")
+        if token is None:
+            page: dict[str, Any] = {"events": [], "nextForwardToken": "gap-1"}
+        elif token == "gap-1":
+            page = {"events": [], "nextForwardToken": "gap-2"}
+        else:
+            forwarded = {k: v for k, v in kwargs.items() if k != "nextToken"}
+            if token != "gap-2":
+                forwarded["nextToken"] = token
+            page = self.real.get_log_events(**forwarded)
+        self.pages.append((len(page["events"]), page.get("nextForwardToken")))
+        return page
+
+
+def test_paging_reads_to_the_true_end_of_a_stream(aws_env: str) -> None:
+    import boto3
+
+    real = boto3.client("logs")
+    real.create_log_group(logGroupName="/aws/batch/pavi-paging")
+    messages = [f"line {i}" for i in range(5)]
+    _write_logs(real, "/aws/batch/pavi-paging", "job/default/1", *messages)
+    read = [
+        e["message"]
+        for e in batch.stream_events(real, "/aws/batch/pavi-paging", "job/default/1", limit=2)
+    ]
+    assert read == messages
+    wrapped = EmptyPagesFirst(real)
+    events = batch.stream_events(wrapped, "/aws/batch/pavi-paging", "job/default/1", limit=2)
+    assert [e["message"] for e in events] == messages
+    assert wrapped.pages[:2] == [(0, "gap-1"), (0, "gap-2")]
+    # The last page repeats the token it was sent: that, not emptiness, is the end.
+    assert wrapped.pages[-1][0] == 0
+    assert wrapped.pages[-1][1] == wrapped.pages[-2][1]
+    assert sum(count for count, _ in wrapped.pages) == 5
 
 
 def test_submit_cli_prints_the_arn(

@@ -1,16 +1,20 @@
-"""Everything the workflow knows about AWS Batch: the task that runs a job, and its names.
+"""Everything the workflow knows about AWS Batch: the task that runs a job, and reading jobs back.
 
-Moving the jobs to another executor (ECS tasks, Lambda) means replacing this module and the
-infra that creates the job definitions; the ASL builder only asks for "a task that runs this
-step's command".
+The ASL builder asks :func:`job_task` for "a task running this step's command"; the client
+reads the job records a ``.sync`` task leaves in the history, the attempts and log
+configuration Batch keeps, and CloudWatch Logs paging (callers pass the AWS clients). Moving the
+jobs to another executor means replacing this module (and the infra that creates the job
+definitions).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
-from pavi_contracts.jobs import JOBS
+from pavi_contracts.jobs import JOBS, RETRIEVAL
 
 SUBMIT_JOB_SYNC: Final = "arn:aws:states:::batch:submitJob.sync"
 #: Batch API faults worth retrying (Step Functions names them ``Batch.<error code>``).
@@ -20,6 +24,35 @@ TRANSIENT_ERRORS: Final = (
     "Batch.TooManyRequestsException",
     "Batch.ThrottlingException",
 )
+#: Where Batch's awslogs driver writes when a job definition names no group.
+DEFAULT_LOG_GROUP: Final = "/aws/batch/job"
+#: DescribeJobs takes at most this many job ids per call.
+DESCRIBE_BATCH: Final = 100
+
+
+@dataclass(frozen=True)
+class BatchJob:
+    """A Batch job an execution ran: its step, entry, log group and one stream per attempt."""
+
+    step: str
+    entry_id: str | None
+    job_id: str
+    log_stream: str | None  # the last attempt's
+    log_group: str | None = None
+    log_streams: tuple[str, ...] = field(default=())  # every attempt's, oldest first
+
+
+@dataclass(frozen=True)
+class LogLine:
+    """One CloudWatch Logs event of one attempt of one Batch job of the execution."""
+
+    step: str
+    entry_id: str | None
+    job_id: str
+    log_stream: str
+    timestamp: int
+    message: str
+    attempt: int = 1
 
 
 def job_task(
@@ -63,7 +96,209 @@ def step_of_job_name(job_name: str) -> str:
     return "unknown"
 
 
-def command_of(parameters: Mapping[str, Any]) -> list[str]:
-    """The job's arguments from a submitted task's parameters."""
-    command = parameters.get("ContainerOverrides", {}).get("Command", [])
-    return [str(arg) for arg in command] if isinstance(command, list) else []
+def get(mapping: Any, key: str) -> Any:
+    """``key`` in PascalCase (Step Functions) or camelCase (the Batch API)."""
+    if not isinstance(mapping, dict):
+        return None
+    return mapping.get(key, mapping.get(key[0].lower() + key[1:]))
+
+
+def batch_jobs(events: list[dict[str, Any]]) -> list[BatchJob]:
+    """The Batch jobs of an execution, in history order: those that ended (their DescribeJobs
+    record) and those only submitted so far (running, or stopped with the execution)."""
+    by_id = {event["id"]: event for event in events}
+    jobs: dict[str, BatchJob] = {}
+    for event in events:
+        details, payload = _task_payload(event)
+        if details.get("resourceType") != "batch":
+            continue
+        job = job_record(payload)
+        if job is None:
+            continue
+        known = jobs.get(job["job_id"])
+        if known is None or not known.log_streams:  # an end's record beats the submission's
+            jobs[job["job_id"]] = BatchJob(*_scheduled_step(event, by_id), **job)
+    return list(jobs.values())
+
+
+def job_record(payload: str) -> dict[str, Any] | None:
+    """Job id, log group and attempt streams from a task's output or cause (a DescribeJobs
+    record, or SubmitJob's answer that carries the id only)."""
+    try:
+        job = json.loads(payload)
+    except (json.JSONDecodeError, TypeError):
+        return None
+    job_id = get(job, "JobId")
+    if not job_id:
+        return None
+    return {"job_id": str(job_id), **_logs_of(job)}
+
+
+def describe(jobs: list[BatchJob], batch: Any) -> list[BatchJob]:
+    """The jobs completed from DescribeJobs (every attempt's stream, the log group); a job Batch
+    no longer knows keeps what the history said. The group comes from the job's container, else
+    from its job definition."""
+    described: dict[str, dict[str, Any]] = {}
+    ids = [job.job_id for job in jobs]
+    for start in range(0, len(ids), DESCRIBE_BATCH):
+        for record in batch.describe_jobs(jobs=ids[start : start + DESCRIBE_BATCH])["jobs"]:
+            described[record["jobId"]] = record
+    groups = _definition_groups(batch, described.values())
+    found = []
+    for job in jobs:
+        record = described.get(job.job_id)
+        if record is None:
+            found.append(job)
+            continue
+        logs = _logs_of(record)
+        group = logs["log_group"] or groups.get(record.get("jobDefinition", "")) or job.log_group
+        found.append(
+            replace(
+                job,
+                log_group=group,
+                log_streams=logs["log_streams"] or job.log_streams,
+                log_stream=logs["log_stream"] or job.log_stream,
+            )
+        )
+    return found
+
+
+def stream_events(logs_client: Any, group: str, stream: str, **kwargs: Any) -> Iterator[Any]:
+    """Every event of one stream, oldest first. GetLogEvents may answer empty pages before the
+    end: the end is the page whose nextForwardToken is the token that was sent."""
+    token: str | None = None
+    while True:
+        request: dict[str, Any] = {
+            "logGroupName": group,
+            "logStreamName": stream,
+            "startFromHead": True,
+            **kwargs,
+        }
+        if token is not None:
+            request["nextToken"] = token
+        page = logs_client.get_log_events(**request)
+        yield from page["events"]
+        following = page.get("nextForwardToken")
+        if following is None or following == token:
+            return
+        token = following
+
+
+def job_logs(
+    jobs: list[BatchJob], logs_client: Any, *, log_group: str | None = None
+) -> list[LogLine]:
+    """The log lines of every attempt of every job, job by job; `log_group` overrides the
+    jobs' own group (else Batch's default group)."""
+    lines: list[LogLine] = []
+    for job in jobs:
+        group = log_group or job.log_group or DEFAULT_LOG_GROUP
+        streams = job.log_streams or ((job.log_stream,) if job.log_stream else ())
+        for attempt, stream in enumerate(streams, start=1):
+            lines += [
+                LogLine(
+                    job.step,
+                    job.entry_id,
+                    job.job_id,
+                    stream,
+                    event["timestamp"],
+                    event["message"],
+                    attempt,
+                )
+                for event in stream_events(logs_client, group, stream)
+            ]
+    return lines
+
+
+def _group_of(job: Any) -> str | None:
+    """The awslogs group a DescribeJobs record's container names, if any."""
+    options = get(get(get(job, "Container"), "LogConfiguration"), "Options")
+    group = options.get("awslogs-group") if isinstance(options, dict) else None
+    return str(group) if group else None
+
+
+def _logs_of(job: Any) -> dict[str, Any]:
+    """Log group, attempt streams and last stream of one DescribeJobs record (either case)."""
+    container = get(job, "Container") or {}
+    group = _group_of(job)
+    streams = [
+        str(stream)
+        for attempt in get(job, "Attempts") or []
+        if (stream := get(get(attempt, "Container"), "LogStreamName"))
+    ]
+    last = get(container, "LogStreamName")
+    if last and str(last) not in streams:
+        streams.append(str(last))
+    return {
+        "log_group": group,
+        "log_streams": tuple(dict.fromkeys(streams)),
+        "log_stream": streams[-1] if streams else None,
+    }
+
+
+def _definition_groups(batch: Any, records: Any) -> dict[str, str]:
+    """Job definition ARN -> its awslogs group, for the records whose container names none."""
+    wanted = sorted(
+        {r["jobDefinition"] for r in records if r.get("jobDefinition") and not _group_of(r)}
+    )
+    if not wanted:
+        return {}
+    groups = {}
+    for definition in batch.describe_job_definitions(jobDefinitions=wanted)["jobDefinitions"]:
+        options = get(get(definition.get("containerProperties"), "LogConfiguration"), "Options")
+        if isinstance(options, dict) and options.get("awslogs-group"):
+            groups[definition["jobDefinitionArn"]] = str(options["awslogs-group"])
+    return groups
+
+
+def _task_payload(event: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """(details, JSON payload) of a task event that may name a Batch job, else ({}, "")."""
+    kind = event["type"]
+    if kind == "TaskSucceeded":
+        details = event.get("taskSucceededEventDetails", {})
+        return details, details.get("output", "")
+    if kind == "TaskFailed":
+        details = event.get("taskFailedEventDetails", {})
+        return details, details.get("cause", "")
+    if kind == "TaskSubmitted":
+        details = event.get("taskSubmittedEventDetails", {})
+        return details, details.get("output", "")
+    return {}, ""
+
+
+def _scheduled_step(event: dict[str, Any], by_id: dict[int, Any]) -> tuple[str, str | None]:
+    """Walk back to the TaskScheduled event: the step from its job name, the entry from --entry."""
+    current: dict[str, Any] | None = event
+    while current is not None and current["type"] != "TaskScheduled":
+        current = by_id.get(current.get("previousEventId", -1))
+    if current is None:
+        return "unknown", None
+    try:
+        params = json.loads(current["taskScheduledEventDetails"]["parameters"])
+        job_name = str(params["JobName"])
+        command = params["ContainerOverrides"]["Command"]
+    except (KeyError, TypeError, json.JSONDecodeError):
+        return "unknown", None
+    step = step_of_job_name(job_name)
+    if step == RETRIEVAL.step and "--entry" in command[:-1]:
+        try:
+            entry = json.loads(command[command.index("--entry") + 1])
+        except (TypeError, json.JSONDecodeError):
+            return step, None
+        return step, str(entry.get("unique_entry_id"))
+    return step, None
+
+
+__all__ = [
+    "DEFAULT_LOG_GROUP",
+    "SUBMIT_JOB_SYNC",
+    "TRANSIENT_ERRORS",
+    "BatchJob",
+    "LogLine",
+    "batch_jobs",
+    "describe",
+    "job_logs",
+    "job_record",
+    "job_task",
+    "step_of_job_name",
+    "stream_events",
+]

@@ -280,10 +280,19 @@ def results(arn: str, download: Path | None) -> None:
 @main.command()
 @click.argument("arn")
 @click.option(
-    "--log-group", help=f"Default: ${sfn_client.LOG_GROUP_ENV} or {sfn_client.DEFAULT_LOG_GROUP}."
+    "--log-group",
+    help=(
+        f"Read every job's logs here. Default: ${sfn_client.LOG_GROUP_ENV}, else each job's own "
+        f"group (its job definition's awslogs group; `pulumi stack output jobLogGroup`), else "
+        f"{sfn_client.DEFAULT_LOG_GROUP}."
+    ),
 )
 def logs(arn: str, log_group: str | None) -> None:
-    """Print the log lines of the execution's Batch jobs."""
-    for line in guarded(lambda: sfn_client.logs(arn, log_group=log_group)):
+    """Print the log lines of every attempt of the execution's Batch jobs."""
+    lines = guarded(lambda: sfn_client.logs(arn, log_group=log_group))
+    retried = {line.job_id for line in lines if line.attempt > 1}
+    for line in lines:
         where = f"{line.step} {line.entry_id}" if line.entry_id else line.step
+        if line.job_id in retried:
+            where += f" attempt {line.attempt}"
         click.echo(f"[{where}] {line.message}")

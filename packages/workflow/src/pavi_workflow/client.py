@@ -13,14 +13,13 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 import pavi_common_s3
-from pavi_contracts.jobs import RETRIEVAL
 
-from pavi_workflow.batch import step_of_job_name
+from pavi_workflow import batch
+from pavi_workflow.batch import DEFAULT_LOG_GROUP, BatchJob, LogLine, batch_jobs, get
 from pavi_workflow.request import DEFAULT_MAX_ENTRIES, Request, validate_request
 
 STATE_MACHINE_ENV: Final = "PAVI_STATE_MACHINE_ARN"
 LOG_GROUP_ENV: Final = "PAVI_LOG_GROUP"
-DEFAULT_LOG_GROUP: Final = "/aws/batch/job"
 
 JobState = Literal["PENDING", "RUNNING", "FAILED", "COMPLETED"]
 #: Step Functions execution status -> the PAVI API's job state.
@@ -72,18 +71,6 @@ class ExecutionResults:
             pavi_common_s3.download_file(uri, target)
             paths.append(target)
         return paths
-
-
-@dataclass(frozen=True)
-class LogLine:
-    """One CloudWatch Logs event of one Batch job of the execution."""
-
-    step: str
-    entry_id: str | None
-    job_id: str
-    log_stream: str
-    timestamp: int
-    message: str
 
 
 def start(
@@ -145,70 +132,22 @@ def history(arn: str, *, sfn: Any = None) -> list[dict[str, Any]]:
     return events
 
 
-@dataclass(frozen=True)
-class BatchJob:
-    """A Batch job an execution ran, found in its history."""
-
-    step: str
-    entry_id: str | None
-    job_id: str
-    log_stream: str | None
-
-
-def batch_jobs(events: list[dict[str, Any]]) -> list[BatchJob]:
-    """The Batch jobs of an execution (from the tasks' ends, linked to their submissions)."""
-    by_id = {event["id"]: event for event in events}
-    jobs = []
-    for event in events:
-        kind = event["type"]
-        if kind == "TaskSucceeded":
-            details = event.get("taskSucceededEventDetails", {})
-            payload = details.get("output", "")
-        elif kind == "TaskFailed":
-            details = event.get("taskFailedEventDetails", {})
-            payload = details.get("cause", "")
-        else:
-            continue
-        if details.get("resourceType") != "batch":
-            continue
-        job = _job_record(payload)
-        if job is None:
-            continue
-        step, entry_id = _scheduled_step(event, by_id)
-        jobs.append(BatchJob(step, entry_id, job[0], job[1]))
-    return jobs
-
-
 def logs(
-    arn: str, *, log_group: str | None = None, sfn: Any = None, logs_client: Any = None
+    arn: str,
+    *,
+    log_group: str | None = None,
+    sfn: Any = None,
+    logs_client: Any = None,
+    batch_client: Any = None,
 ) -> list[LogLine]:
-    """The log lines of every Batch job of the execution, job by job in history order."""
-    group = log_group or os.environ.get(LOG_GROUP_ENV) or DEFAULT_LOG_GROUP
-    logs_client = logs_client or _aws("logs")
-    lines: list[LogLine] = []
-    for job in batch_jobs(history(arn, sfn=sfn)):
-        if not job.log_stream:
-            continue
-        token: str | None = None
-        while True:
-            kwargs: dict[str, Any] = {
-                "logGroupName": group,
-                "logStreamName": job.log_stream,
-                "startFromHead": True,
-            }
-            if token:
-                kwargs["nextToken"] = token
-            page = logs_client.get_log_events(**kwargs)
-            lines += [
-                LogLine(
-                    job.step, job.entry_id, job.job_id, job.log_stream, e["timestamp"], e["message"]
-                )
-                for e in page["events"]
-            ]
-            if not page["events"] or page.get("nextForwardToken") in (None, token):
-                break
-            token = page["nextForwardToken"]
-    return lines
+    """The log lines of every attempt of every Batch job of the execution, job by job.
+
+    The log group is ``log_group`` or ``$PAVI_LOG_GROUP`` when given, else each job's own (its
+    container's or its job definition's awslogs group, from DescribeJobs).
+    """
+    jobs = batch.describe(batch_jobs(history(arn, sfn=sfn)), batch_client or _aws("batch"))
+    group = log_group or os.environ.get(LOG_GROUP_ENV)
+    return batch.job_logs(jobs, logs_client or _aws("logs"), log_group=group)
 
 
 def summarize_cause(cause: str) -> str:
@@ -222,13 +161,13 @@ def summarize_cause(cause: str) -> str:
         return cause
     if not isinstance(job, dict):
         return cause
-    container = _get(job, "Container") or {}
+    container = get(job, "Container") or {}
     parts = [
         str(p)
         for p in (
-            _get(job, "StatusReason"),
-            f"exit code {_get(container, 'ExitCode')}" if _get(container, "ExitCode") else None,
-            f"job {_get(job, 'JobId')}" if _get(job, "JobId") else None,
+            get(job, "StatusReason"),
+            f"exit code {get(container, 'ExitCode')}" if get(container, "ExitCode") else None,
+            f"job {get(job, 'JobId')}" if get(job, "JobId") else None,
         )
         if p
     ]
@@ -242,49 +181,8 @@ def _aws(service: str) -> Any:
     return boto3.client(service)  # type: ignore[call-overload]
 
 
-def _get(mapping: Any, key: str) -> Any:
-    """``key`` in PascalCase (Step Functions) or camelCase (the Batch API)."""
-    if not isinstance(mapping, dict):
-        return None
-    return mapping.get(key, mapping.get(key[0].lower() + key[1:]))
-
-
-def _job_record(payload: str) -> tuple[str, str | None] | None:
-    try:
-        job = json.loads(payload)
-    except (json.JSONDecodeError, TypeError):
-        return None
-    job_id = _get(job, "JobId")
-    if not job_id:
-        return None
-    stream = _get(_get(job, "Container"), "LogStreamName")
-    return str(job_id), (str(stream) if stream else None)
-
-
-def _scheduled_step(event: dict[str, Any], by_id: dict[int, Any]) -> tuple[str, str | None]:
-    """Walk back to the TaskScheduled event: the step from its job name, the entry from --entry."""
-    current: dict[str, Any] | None = event
-    while current is not None and current["type"] != "TaskScheduled":
-        current = by_id.get(current.get("previousEventId", -1))
-    if current is None:
-        return "unknown", None
-    try:
-        params = json.loads(current["taskScheduledEventDetails"]["parameters"])
-        job_name = str(params["JobName"])
-        command = params["ContainerOverrides"]["Command"]
-    except (KeyError, TypeError, json.JSONDecodeError):
-        return "unknown", None
-    step = step_of_job_name(job_name)
-    if step == RETRIEVAL.step and "--entry" in command[:-1]:
-        try:
-            entry = json.loads(command[command.index("--entry") + 1])
-        except (TypeError, json.JSONDecodeError):
-            return step, None
-        return step, str(entry.get("unique_entry_id"))
-    return step, None
-
-
 __all__ = [
+    "DEFAULT_LOG_GROUP",
     "BatchJob",
     "ClientError",
     "ExecutionResults",
