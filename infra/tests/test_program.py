@@ -5,7 +5,9 @@ from __future__ import annotations
 import importlib
 import json
 import re
+import tomllib
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +17,7 @@ from pavi_infra.policies import STAR_ONLY_ACTIONS
 from pavi_infra.sizes import Platform, size_problem
 from pavi_workflow.asl import StateMachineSettings, build_definition
 
+REPO = Path(__file__).resolve().parents[2]
 ACCOUNT = "123456789012"
 JOBS = ("seq-retrieval", "alignment", "seqinfo-align")
 BUCKET = "aws:s3/bucket:Bucket"
@@ -293,7 +296,8 @@ def test_dev_builds_each_package_and_pins_the_digest(deployments: Callable[[str]
         # Relative to the program (Pulumi runs it in infra/): the same in every checkout.
         assert image.inputs["context"]["location"] == f"../packages/{folder}"
         assert image.inputs["dockerfile"]["location"] == f"../packages/{folder}/Dockerfile"
-        assert image.inputs["buildArgs"] == {"VERSION": "0.1.0"}
+        project = tomllib.loads((REPO / "packages" / folder / "pyproject.toml").read_text())
+        assert image.inputs["buildArgs"] == {"VERSION": project["project"]["version"]}
         assert image.inputs["platforms"] == ["linux/amd64"]
         registry = f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com"
         assert image.inputs["registries"][0]["address"] == registry

@@ -16,7 +16,7 @@ from pavi_common_s3.errors import StorageError
 from pavi_contracts.exits import EXIT_USAGE
 from pavi_contracts.harness import JobError, run_main
 
-from pavi_seq_retrieval.job import JOB, RetrievalOptions, entry_label, run
+from pavi_seq_retrieval.job import JOB, RetrievalOptions, entry_label, run, run_request
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 # The original command's entry flags: (option name, entry field, value is JSON).
@@ -70,7 +70,21 @@ def _original_flag(name: str, field: str, is_json: bool) -> Callable[[_F], _F]:
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     epilog="Exit codes: 0 success, 2 bad input, 1 any other failure (one line on stderr).",
 )
-@click.option("--entry", "entry_json", default=None, help="The whole request entry as JSON.")
+@click.option("--entry", "entry_json", default=None, help="One request entry as JSON.")
+@click.option(
+    "--request",
+    "request_uri",
+    metavar="URI",
+    default=None,
+    help="A stored request (path, file:// or s3://); with --entries.",
+)
+@click.option(
+    "--entries",
+    "selection",
+    metavar="SPEC",
+    default=None,
+    help="0-based indexes of the request's entries to process: 3, 0-9, 0,4,7 or [0,4,7].",
+)
 @click.option(
     "--output-type",
     "--output_type",
@@ -130,12 +144,33 @@ def _original_flag(name: str, field: str, is_json: bool) -> Callable[[_F], _F]:
 @_original_flag("--alt_seq_name_suffix", "alt_seq_name_suffix", False)
 @click.option("--unmasked", is_flag=True, help="Uppercase the transcript output.")
 @click.option("--debug", is_flag=True, help="Show a traceback for unexpected errors.")
-def cli(entry_json: str | None, unmasked: bool, debug: bool, **params: Any) -> None:
-    """Retrieve one entry's protein (or transcript) sequences and their seqinfo."""
+def cli(
+    entry_json: str | None,
+    request_uri: str | None,
+    selection: str | None,
+    unmasked: bool,
+    debug: bool,
+    **params: Any,
+) -> None:
+    """Retrieve entries' protein (or transcript) sequences and their seqinfo.
+
+    One entry (--entry JSON, or the original's underscored flags), or several entries of a
+    stored request (--request URI --entries SPEC) in one process.
+    """
     if debug:
         os.environ["PAVI_DEBUG"] = "1"
     flags = {field: params.pop(field) for _, field, _ in ORIGINAL_FLAGS}
-    run(_raw_entry(entry_json, flags), RetrievalOptions(unmasked=unmasked, **params))
+    options = RetrievalOptions(unmasked=unmasked, **params)
+    if request_uri is None and selection is None:
+        run(_raw_entry(entry_json, flags), options)
+        return
+    if request_uri is None or selection is None:
+        raise JobError("--request and --entries go together", EXIT_USAGE)
+    given = [f"--{name}" for name, value in flags.items() if value is not None]
+    if entry_json is not None or given:
+        other = ", ".join((["--entry"] if entry_json is not None else []) + sorted(given))
+        raise JobError(f"--request cannot be combined with {other}", EXIT_USAGE)
+    run_request(request_uri, selection, options)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pavi_contracts.exits import EXIT_FAILURE, EXIT_USAGE
+from pavi_contracts.failures import format_failed_entries
 from pavi_contracts.files import OutputType, entry_outputs
 from pavi_contracts.harness import JobError, log
 from pavi_contracts.jobs import RETRIEVAL
@@ -80,13 +81,7 @@ def run_request(request_uri: str, selection: str, options: RetrievalOptions) -> 
             failures[entry.unique_entry_id] = err.message
             log(JOB, "entry_failed", entry=entry.unique_entry_id, error=err.message)
     if failures:
-        raise JobError(failed_entries_line(failures, len(entries)), EXIT_FAILURE)
-
-
-def failed_entries_line(failures: dict[str, str], total: int) -> str:
-    """``entries failed (2 of 5): A, B (entry A: …; entry B: …)``: ids first, then reasons."""
-    ids = ", ".join(failures)
-    return f"entries failed ({len(failures)} of {total}): {ids} ({'; '.join(failures.values())})"
+        raise JobError(format_failed_entries(failures, len(entries)), EXIT_FAILURE)
 
 
 def selected_entries(request_uri: str, selection: str) -> list[Entry]:

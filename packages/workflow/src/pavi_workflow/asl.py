@@ -19,7 +19,7 @@ from pavi_contracts.files import ALIGNED_SEQINFO, ALIGNMENT_OUTPUT, REQUEST
 from pavi_contracts.jobs import ALIGNMENT, JOBS, MERGE, RETRIEVAL, Job
 
 from pavi_workflow import batch
-from pavi_workflow.commands import prefixes_args, retrieval_args
+from pavi_workflow.commands import DEFAULT_ENTRIES_PER_JOB, prefixes_args, retrieval_args
 
 S3_PUT_OBJECT: Final = "arn:aws:states:::aws-sdk:s3:putObject"
 #: S3 faults worth retrying while storing the request.
@@ -35,15 +35,17 @@ PREPARE: Final = "Prepare"
 STORE_REQUEST: Final = "StoreRequest"
 RETRIEVE: Final = "RetrieveSequences"
 DONE: Final = "Done"
-ENTRY_FAILED: Final = "EntryRetrievalFailed"
+CHUNK_FAILED: Final = "ChunkRetrievalFailed"
 STORE_FAILED: Final = "StoreRequestFailed"
 
 #: Placeholders passed to the argument builders, replaced by the state's input paths.
-_ENTRY: Final = "\0entry"
+_REQUEST: Final = "\0request_uri"
+_ENTRIES: Final = "\0entries"
 _WORK: Final = "\0work_prefix"
 _RESULTS: Final = "\0results_prefix"
 _PATHS: Final = {
-    _ENTRY: "States.JsonToString($.entry)",
+    _REQUEST: "$.request_uri",
+    _ENTRIES: "$.entries",
     _WORK: "$.work_prefix",
     _RESULTS: "$.results_prefix",
 }
@@ -52,6 +54,8 @@ _PLAIN_LITERAL = re.compile(r"^[A-Za-z0-9_./:=-]+$")
 
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 WORKFLOW_TYPES: Final = ("STANDARD", "EXPRESS")
+#: Most entries an execution can hold: ``States.ArrayRange`` makes at most 1,000 items.
+MAX_ENTRIES: Final = 1000
 #: The type the pipeline is deployed as (its Batch tasks wait with ``.sync``).
 WORKFLOW_TYPE: Final = "STANDARD"
 
@@ -68,33 +72,44 @@ class StateMachineSettings:
     bucket: str
     max_concurrency: int = 40
     timeout_seconds: int = 3600
+    entries_per_job: int = DEFAULT_ENTRIES_PER_JOB
 
 
 def build_definition(settings: StateMachineSettings) -> dict[str, Any]:
     """The ASL definition (a JSON-ready dict) for ``settings``; ValueError on bad settings."""
     _check_settings(settings)
-    bucket = settings.bucket
+    bucket, size = settings.bucket, settings.entries_per_job
     states: dict[str, Any] = {
         PREPARE: {
             "Type": "Pass",
-            "Comment": "Derive this execution's S3 prefixes; keep the request.",
+            "Comment": (
+                "This execution's S3 prefixes and the retrieval plan: the request's entry "
+                "indexes in chunks, and their ids. The request itself stays out of the state."
+            ),
             "Parameters": {
-                "request.$": "$",
                 "execution.$": "$$.Execution.Name",
                 "request_key.$": f"States.Format('executions/{{}}/{REQUEST}', $$.Execution.Name)",
+                "request_uri.$": _execution_uri(bucket, REQUEST),
                 "work_prefix.$": _prefix(bucket, "work"),
                 "results_prefix.$": _prefix(bucket, "results"),
+                "plan": {
+                    "ids.$": "$[*].unique_entry_id",
+                    "chunks.$": (
+                        "States.ArrayPartition(States.ArrayRange(0, "
+                        f"States.MathAdd(States.ArrayLength($), -1), 1), {size})"
+                    ),
+                },
             },
             "Next": STORE_REQUEST,
         },
         STORE_REQUEST: {
             "Type": "Task",
-            "Comment": "Store the request beside the results (provenance).",
+            "Comment": "Store the request: the retrieval jobs read it, and it stays as provenance.",
             "Resource": S3_PUT_OBJECT,
             "Parameters": {
                 "Bucket": bucket,
                 "Key.$": "$.request_key",
-                "Body.$": "$.request",
+                "Body.$": "$$.Execution.Input",
                 "ContentType": "application/json",
             },
             "ResultPath": None,
@@ -104,12 +119,17 @@ def build_definition(settings: StateMachineSettings) -> dict[str, Any]:
         },
         RETRIEVE: {
             "Type": "Map",
-            "Comment": "One sequence-retrieval job per entry.",
-            "ItemsPath": "$.request",
+            "Comment": f"One sequence-retrieval job per chunk of {size} entries.",
+            "ItemsPath": "$.plan.chunks",
             "ItemSelector": {
-                "entry.$": "$$.Map.Item.Value",
-                "index.$": "$$.Map.Item.Index",
+                "entries.$": "States.JsonToString($$.Map.Item.Value)",
+                "ids.$": (
+                    f"States.ArrayGetItem(States.ArrayPartition($.plan.ids, {size}), "
+                    "$$.Map.Item.Index)"
+                ),
+                "chunk.$": "$$.Map.Item.Index",
                 "execution.$": "$.execution",
+                "request_uri.$": "$.request_uri",
                 "work_prefix.$": "$.work_prefix",
             },
             "MaxConcurrency": settings.max_concurrency,
@@ -121,24 +141,26 @@ def build_definition(settings: StateMachineSettings) -> dict[str, Any]:
                         **_job_task(
                             settings,
                             RETRIEVAL,
-                            job_name=_job_name(RETRIEVAL, "{}-{}", "$.execution, $.index"),
-                            command=states_array(retrieval_args(_ENTRY, _WORK)),
-                            failed=ENTRY_FAILED,
+                            job_name=_job_name(RETRIEVAL, "{}-{}", "$.execution, $.chunk"),
+                            command=states_array(retrieval_args(_REQUEST, _ENTRIES, _WORK)),
+                            failed=CHUNK_FAILED,
                             result_path="$",
                         ),
                         "End": True,
                     },
-                    ENTRY_FAILED: {
+                    CHUNK_FAILED: {
                         "Type": "Fail",
                         "Error": RETRIEVAL.failed_state,
                         "CausePath": (
-                            "States.Format('retrieval of entry {} failed: {}', "
-                            "$.entry.unique_entry_id, $.failure.Cause)"
+                            "States.Format('retrieval of entries {} failed: {}', "
+                            "States.JsonToString($.ids), $.failure.Cause)"
                         ),
                     },
                 },
             },
-            "ResultPath": None,
+            # Nothing proportional to the request goes past the Map: the plan becomes a count.
+            "ResultSelector": {"jobs.$": "States.ArrayLength($)"},
+            "ResultPath": "$.plan",
             "Catch": [_catch(RETRIEVAL.failed_state)],
             "Next": ALIGNMENT.state_name,
         },
@@ -230,6 +252,8 @@ def _check_settings(settings: StateMachineSettings) -> None:
     for job in JOBS:
         if not settings.job_definitions.get(job.step):
             raise ValueError(f"job_definitions: {job.step}: must not be empty")
+    if not 1 <= settings.entries_per_job <= MAX_ENTRIES:
+        raise ValueError(f"entries_per_job: must be between 1 and {MAX_ENTRIES}")
     if settings.max_concurrency < 0:
         raise ValueError("max_concurrency: must be 0 (unlimited) or more")
     if not 1 <= settings.timeout_seconds <= 31_536_000:
@@ -237,7 +261,11 @@ def _check_settings(settings: StateMachineSettings) -> None:
 
 
 def _prefix(bucket: str, kind: str) -> str:
-    return f"States.Format('s3://{bucket}/executions/{{}}/{kind}/', $$.Execution.Name)"
+    return _execution_uri(bucket, f"{kind}/")
+
+
+def _execution_uri(bucket: str, name: str) -> str:
+    return f"States.Format('s3://{bucket}/executions/{{}}/{name}', $$.Execution.Name)"
 
 
 def _job_name(job: Job, template: str, paths: str) -> str:

@@ -28,6 +28,8 @@ TRANSIENT_ERRORS: Final = (
 DEFAULT_LOG_GROUP: Final = "/aws/batch/job"
 #: DescribeJobs takes at most this many job ids per call.
 DESCRIBE_BATCH: Final = 100
+#: How many of a stream's last events are searched for the job's error line.
+ERROR_LINE_WINDOW: Final = 20
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,7 @@ class BatchJob:
     """A Batch job an execution ran: its step, entry, log group and one stream per attempt."""
 
     step: str
-    entry_id: str | None
+    entry_ids: tuple[str, ...]  # the entries a retrieval job covers
     job_id: str
     log_stream: str | None  # the last attempt's
     log_group: str | None = None
@@ -47,7 +49,7 @@ class LogLine:
     """One CloudWatch Logs event of one attempt of one Batch job of the execution."""
 
     step: str
-    entry_id: str | None
+    entry_ids: tuple[str, ...]
     job_id: str
     log_stream: str
     timestamp: int
@@ -184,6 +186,32 @@ def stream_events(logs_client: Any, group: str, stream: str, **kwargs: Any) -> I
         token = following
 
 
+def failed_jobs(events: list[dict[str, Any]]) -> list[BatchJob]:
+    """The Batch jobs whose task failed (a TaskFailed event names them), in history order."""
+    failed = {
+        record["job_id"]
+        for event in events
+        if event["type"] == "TaskFailed"
+        and _task_payload(event)[0].get("resourceType") == "batch"
+        and (record := job_record(_task_payload(event)[1])) is not None
+    }
+    return [job for job in batch_jobs(events) if job.job_id in failed]
+
+
+def last_error_line(logs_client: Any, job: BatchJob, *, log_group: str | None = None) -> str:
+    """The job's one-line error (its last attempt's last ``…: error: …`` line), or ``""``."""
+    if not job.log_stream:
+        return ""
+    page = logs_client.get_log_events(
+        logGroupName=log_group or job.log_group or DEFAULT_LOG_GROUP,
+        logStreamName=job.log_stream,
+        startFromHead=False,
+        limit=ERROR_LINE_WINDOW,
+    )
+    lines = [str(event["message"]) for event in page["events"]]
+    return next((line for line in reversed(lines) if ": error: " in line), "")
+
+
 def job_logs(
     jobs: list[BatchJob], logs_client: Any, *, log_group: str | None = None
 ) -> list[LogLine]:
@@ -197,7 +225,7 @@ def job_logs(
             lines += [
                 LogLine(
                     job.step,
-                    job.entry_id,
+                    job.entry_ids,
                     job.job_id,
                     stream,
                     event["timestamp"],
@@ -265,27 +293,30 @@ def _task_payload(event: dict[str, Any]) -> tuple[dict[str, Any], str]:
     return {}, ""
 
 
-def _scheduled_step(event: dict[str, Any], by_id: dict[int, Any]) -> tuple[str, str | None]:
-    """Walk back to the TaskScheduled event: the step from its job name, the entry from --entry."""
+def _scheduled_step(event: dict[str, Any], by_id: dict[int, Any]) -> tuple[str, tuple[str, ...]]:
+    """Walk back to the task's TaskScheduled event (the step, from the job name), then to its
+    TaskStateEntered event (the entry ids a retrieval chunk covers, from its input ``ids``)."""
     current: dict[str, Any] | None = event
     while current is not None and current["type"] != "TaskScheduled":
         current = by_id.get(current.get("previousEventId", -1))
     if current is None:
-        return "unknown", None
+        return "unknown", ()
     try:
         params = json.loads(current["taskScheduledEventDetails"]["parameters"])
-        job_name = str(params["JobName"])
-        command = params["ContainerOverrides"]["Command"]
+        step = step_of_job_name(str(params["JobName"]))
     except (KeyError, TypeError, json.JSONDecodeError):
-        return "unknown", None
-    step = step_of_job_name(job_name)
-    if step == RETRIEVAL.step and "--entry" in command[:-1]:
-        try:
-            entry = json.loads(command[command.index("--entry") + 1])
-        except (TypeError, json.JSONDecodeError):
-            return step, None
-        return step, str(entry.get("unique_entry_id"))
-    return step, None
+        return "unknown", ()
+    if step != RETRIEVAL.step:
+        return step, ()
+    while current is not None and current["type"] != "TaskStateEntered":
+        current = by_id.get(current.get("previousEventId", -1))
+    if current is None:
+        return step, ()
+    try:
+        ids = json.loads(current["stateEnteredEventDetails"]["input"])["ids"]
+    except (KeyError, TypeError, json.JSONDecodeError):
+        return step, ()
+    return step, tuple(str(i) for i in ids) if isinstance(ids, list) else ()
 
 
 __all__ = [
@@ -296,9 +327,11 @@ __all__ = [
     "LogLine",
     "batch_jobs",
     "describe",
+    "failed_jobs",
     "job_logs",
     "job_record",
     "job_task",
+    "last_error_line",
     "step_of_job_name",
     "stream_events",
 ]

@@ -19,7 +19,8 @@ from pavi_contracts.jobs import JOBS
 from rich.console import Console
 
 from pavi_workflow import client as sfn_client
-from pavi_workflow.asl import StateMachineSettings, build_definition
+from pavi_workflow.asl import MAX_ENTRIES, StateMachineSettings, build_definition
+from pavi_workflow.commands import DEFAULT_ENTRIES_PER_JOB
 from pavi_workflow.display import RunDisplay, summary_table
 from pavi_workflow.executors import (
     ContainerExecutor,
@@ -87,7 +88,14 @@ def main() -> None:
     type=click.IntRange(min=1),
     default=os.cpu_count() or 1,
     show_default=True,
-    help="Retrievals running at once.",
+    help="Retrieval jobs running at once.",
+)
+@click.option(
+    "--entries-per-job",
+    type=click.IntRange(1, MAX_ENTRIES),
+    default=DEFAULT_ENTRIES_PER_JOB,
+    show_default=True,
+    help="Entries one retrieval job processes (the state machine's chunk size).",
 )
 @click.option(
     "--executor",
@@ -114,6 +122,7 @@ def run(  # noqa: PLR0917 (click passes the options positionally)
     out_dir: Path,
     variants_file: str | None,
     concurrency: int,
+    entries_per_job: int,
     executor: str,
     engine: str | None,
     image_tag: str | None,
@@ -153,6 +162,7 @@ def run(  # noqa: PLR0917 (click passes the options positionally)
             chosen,
             variants_file=variants_file,
             concurrency=concurrency,
+            entries_per_job=entries_per_job,
             listener=display,
         )
     write_manifest(
@@ -204,12 +214,19 @@ def schema(max_entries: int) -> None:
 @click.option("--bucket", default="pavi-pipeline-bucket", show_default=True)
 @click.option("--max-concurrency", type=click.IntRange(min=0), default=40, show_default=True)
 @click.option("--timeout-seconds", type=click.IntRange(min=1), default=3600, show_default=True)
-def asl(
+@click.option(
+    "--entries-per-job",
+    type=click.IntRange(1, MAX_ENTRIES),
+    default=DEFAULT_ENTRIES_PER_JOB,
+    show_default=True,
+)
+def asl(  # noqa: PLR0917 (click passes the options positionally)
     job_queue: str,
     job_definitions: tuple[str, ...],
     bucket: str,
     max_concurrency: int,
     timeout_seconds: int,
+    entries_per_job: int,
 ) -> None:
     """Print the state machine definition (Amazon States Language)."""
     chosen: dict[str, str] = {
@@ -229,6 +246,7 @@ def asl(
         bucket=bucket,
         max_concurrency=max_concurrency,
         timeout_seconds=timeout_seconds,
+        entries_per_job=entries_per_job,
     )
     try:
         definition = build_definition(settings)
@@ -256,6 +274,8 @@ def status(arn: str) -> None:
     """Print the execution's state (PENDING, RUNNING, FAILED, COMPLETED); exit 1 if FAILED."""
     found = guarded(lambda: sfn_client.status(arn))
     click.echo(found.state)
+    if found.failed_entries:
+        click.echo(f"failed entries: {', '.join(found.failed_entries)}")
     if found.state == "FAILED":
         fail(f"{found.error}: {found.cause}")
 
@@ -292,7 +312,7 @@ def logs(arn: str, log_group: str | None) -> None:
     lines = guarded(lambda: sfn_client.logs(arn, log_group=log_group))
     retried = {line.job_id for line in lines if line.attempt > 1}
     for line in lines:
-        where = f"{line.step} {line.entry_id}" if line.entry_id else line.step
+        where = f"{line.step} {','.join(line.entry_ids)}" if line.entry_ids else line.step
         if line.job_id in retried:
             where += f" attempt {line.attempt}"
         click.echo(f"[{where}] {line.message}")

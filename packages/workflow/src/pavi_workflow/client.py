@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 import pavi_common_s3
+from pavi_contracts.failures import parse_failed_entries
+from pavi_contracts.jobs import RETRIEVAL
 
 from pavi_workflow import batch
 from pavi_workflow.batch import DEFAULT_LOG_GROUP, BatchJob, LogLine, batch_jobs, get
@@ -45,6 +47,8 @@ class ExecutionStatus:
     sfn_status: str
     error: str | None = None
     cause: str | None = None
+    #: For a failed retrieval: the entries its jobs' last log lines name.
+    failed_entries: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -97,8 +101,11 @@ def start(
     return str(response["executionArn"])
 
 
-def status(arn: str, *, sfn: Any = None) -> ExecutionStatus:
-    """The execution's PAVI job state; ``cause`` says which step (and entry) failed."""
+def status(
+    arn: str, *, sfn: Any = None, batch_client: Any = None, logs_client: Any = None
+) -> ExecutionStatus:
+    """The execution's PAVI job state; ``cause`` says which step (and entries) failed, and for
+    a failed retrieval ``failed_entries`` names the entries, read from the failed jobs' logs."""
     sfn = sfn or _aws("stepfunctions")
     described = sfn.describe_execution(executionArn=arn)
     sfn_status = str(described["status"])
@@ -110,7 +117,28 @@ def status(arn: str, *, sfn: Any = None) -> ExecutionStatus:
         "TIMED_OUT": "the execution timed out",
         "ABORTED": "the execution was aborted",
     }.get(sfn_status, "")
-    return ExecutionStatus(state, sfn_status, str(error), summarize_cause(str(cause)))
+    failed: tuple[str, ...] = ()
+    if error == RETRIEVAL.failed_state:
+        failed = failed_entries(
+            arn, sfn=sfn, batch_client=batch_client or _aws("batch"), logs_client=logs_client
+        )
+    return ExecutionStatus(state, sfn_status, str(error), summarize_cause(str(cause)), failed)
+
+
+def failed_entries(
+    arn: str, *, sfn: Any = None, batch_client: Any = None, logs_client: Any = None
+) -> tuple[str, ...]:
+    """The entries the failed retrieval jobs of an execution name in their last log lines."""
+    jobs = batch.failed_jobs(history(arn, sfn=sfn))
+    jobs = [job for job in jobs if job.step == RETRIEVAL.step]
+    if not jobs:
+        return ()
+    jobs = batch.describe(jobs, batch_client or _aws("batch"))
+    logs_client = logs_client or _aws("logs")
+    found: list[str] = []
+    for job in jobs:
+        found += parse_failed_entries(batch.last_error_line(logs_client, job))
+    return tuple(dict.fromkeys(found))
 
 
 def results(arn: str, *, sfn: Any = None) -> ExecutionResults:

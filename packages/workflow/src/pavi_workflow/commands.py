@@ -9,12 +9,15 @@ the local executor runs ``[script, *args]``. The argument lists are built here a
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from pavi_contracts.jobs import ALIGNMENT, MERGE, RETRIEVAL, Job, Step, job
+from pavi_contracts.selection import format_selection
+
+#: Entries per retrieval job unless a run or stack says otherwise (packages/workflow/README.md,
+#: "Entries per job" gives the cost model behind it).
+DEFAULT_ENTRIES_PER_JOB = 10
 
 
 @dataclass(frozen=True)
@@ -40,18 +43,15 @@ class JobCommand:
         return [self.script, *self.args]
 
 
-def entry_json(entry: Mapping[str, Any]) -> str:
-    """One entry as compact JSON, exactly as ``States.JsonToString`` writes it."""
-    return json.dumps(entry, separators=(",", ":"))
-
-
 def retrieval_args(
-    entry: str, work_prefix: str, variants_file: str | None = None
+    request_uri: str, selection: str, work_prefix: str, variants_file: str | None = None
 ) -> tuple[str, ...]:
-    """Arguments of the retrieval job for one entry given as compact JSON."""
+    """Arguments of the retrieval job for the entries ``selection`` (a SPEC) selects."""
     args: tuple[str, ...] = (
-        "--entry",
-        entry,
+        "--request",
+        request_uri,
+        "--entries",
+        selection,
         "--output-type",
         "protein",
         "--output-prefix",
@@ -68,10 +68,11 @@ def prefixes_args(work_prefix: str, results_prefix: str) -> tuple[str, ...]:
 
 
 def retrieval_command(
-    entry: Mapping[str, Any], work_prefix: str, variants_file: str | None = None
+    request_uri: str, indexes: Sequence[int], work_prefix: str, variants_file: str | None = None
 ) -> JobCommand:
-    """The retrieval job for one entry."""
-    return JobCommand(RETRIEVAL.step, retrieval_args(entry_json(entry), work_prefix, variants_file))
+    """The retrieval job for one chunk of the request's entries."""
+    args = retrieval_args(request_uri, format_selection(indexes), work_prefix, variants_file)
+    return JobCommand(RETRIEVAL.step, args)
 
 
 def alignment_command(work_prefix: str, results_prefix: str) -> JobCommand:

@@ -46,9 +46,9 @@ class RunDisplay:
         self.progress.stop()
 
     def __call__(self, event: str, step: StepRun) -> None:
-        """Runner callback."""
+        """Runner callback: the retrieval bar counts entries, a chunk advances it by its size."""
         if event == "end":
-            self.progress.advance(self.tasks[step.step])
+            self.progress.advance(self.tasks[step.step], max(1, len(step.entry_ids)))
         if not self.live:
             state = "started" if event == "start" else _ending(step)
             self.console.print(f"{step.label}: {state}", markup=False, highlight=False)
@@ -57,11 +57,13 @@ class RunDisplay:
 def summary_table(outcome: RunOutcome) -> Table:
     """Steps that ran, their exit codes and times, then the result files."""
     table = Table(title="pavi run", title_justify="left")
-    for column in ("step", "entry", "exit", "seconds"):
+    for column in ("step", "entries", "exit", "seconds"):
         table.add_column(column)
     steps = [s for s in outcome.plan.steps if s.exit_code is not None]
     for step in steps:
-        table.add_row(step.step, step.entry_id or "", str(step.exit_code), f"{step.seconds:.2f}")
+        table.add_row(
+            step.name, _entries(step.entry_ids), str(step.exit_code), f"{step.seconds:.2f}"
+        )
     not_run = len(outcome.plan.steps) - len(steps)
     if not_run:
         table.add_row("(not run)", f"{not_run} step(s)", "", "")
@@ -71,6 +73,13 @@ def summary_table(outcome: RunOutcome) -> Table:
         else f"FAILED: {outcome.error}"
     )
     return table
+
+
+def _entries(ids: tuple[str, ...], shown: int = 3) -> str:
+    """The first few entry ids of a chunk, then how many more."""
+    if len(ids) <= shown:
+        return ", ".join(ids)
+    return f"{', '.join(ids[:shown])} +{len(ids) - shown}"
 
 
 def _ending(step: StepRun) -> str:

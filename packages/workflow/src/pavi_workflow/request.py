@@ -21,6 +21,8 @@ from pavi_contracts.request import (
 )
 from pavi_contracts.request import validate_request as validate_contract
 
+from pavi_workflow.asl import MAX_ENTRIES
+
 __all__ = [
     "DEFAULT_MAX_ENTRIES",
     "Request",
@@ -39,6 +41,8 @@ ALLOWED_SCHEMES: Final[dict[Target, tuple[str, ...]]] = {
 #: Largest request a cloud run accepts: Step Functions caps state payloads at 256 KiB, and
 #: the first state adds the execution's prefixes (a few hundred bytes) to the request.
 CLOUD_MAX_BYTES: Final = 256 * 1024 - 2048
+#: Most entries a cloud run takes (the state machine plans chunks with ``States.ArrayRange``).
+CLOUD_MAX_ENTRIES: Final = MAX_ENTRIES
 
 
 def validate_request(
@@ -53,6 +57,8 @@ def validate_request(
     For ``target="local"``, a ``fasta_file_url`` that is a plain path is made absolute
     (relative paths against ``base_dir``, the request file's folder) and written as ``file://``.
     """
+    if target == "cloud":
+        max_entries = min(max_entries, CLOUD_MAX_ENTRIES)
     if target == "local" and isinstance(data, list):
         data = [_absolute_local_url(raw, base_dir) for raw in data]
     request = validate_contract(

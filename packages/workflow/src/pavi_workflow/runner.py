@@ -20,10 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from pavi_common_s3 import write_text
-from pavi_contracts.files import ALIGNED_SEQINFO, ALIGNMENT_OUTPUT, RUN_MANIFEST
+from pavi_contracts.files import ALIGNED_SEQINFO, ALIGNMENT_OUTPUT, REQUEST, RUN_MANIFEST
 from pavi_contracts.jobs import Step, job
+from pavi_contracts.selection import chunk_indexes
 
 from pavi_workflow.commands import (
+    DEFAULT_ENTRIES_PER_JOB,
     JobCommand,
     alignment_command,
     merge_command,
@@ -45,7 +47,10 @@ class StepRun:
 
     step: Step
     command: JobCommand
-    entry_id: str | None = None
+    #: The request's entries a retrieval job covers (empty for alignment and merge).
+    entry_ids: tuple[str, ...] = ()
+    #: The chunk's number for a retrieval job.
+    chunk: int | None = None
     exit_code: int | None = None
     seconds: float = 0.0
     message: str = ""
@@ -54,8 +59,16 @@ class StepRun:
 
     @property
     def label(self) -> str:
-        """``retrieval of entry X`` / ``alignment`` / ``merge``."""
-        return f"retrieval of entry {self.entry_id}" if self.entry_id else self.step
+        """``retrieval of entry X`` / ``retrieval of entries X, Y`` / ``alignment`` / ``merge``."""
+        if not self.entry_ids:
+            return self.step
+        noun = "entry" if len(self.entry_ids) == 1 else "entries"
+        return f"retrieval of {noun} {', '.join(self.entry_ids)}"
+
+    @property
+    def name(self) -> str:
+        """``retrieval-003`` (chunk number) / ``alignment`` / ``merge``: log file names."""
+        return self.step if self.chunk is None else f"{self.step}-{self.chunk:03d}"
 
     @property
     def ok(self) -> bool:
@@ -104,16 +117,28 @@ Listener = Callable[[str, StepRun], None]
 
 
 def plan_run(
-    request: Request, work_prefix: str, results_prefix: str, variants_file: str | None = None
+    request: Request,
+    request_uri: str,
+    work_prefix: str,
+    results_prefix: str,
+    *,
+    variants_file: str | None = None,
+    entries_per_job: int = DEFAULT_ENTRIES_PER_JOB,
 ) -> RunPlan:
-    """The commands of a run for the given prefixes (the state machine submits the same)."""
+    """The commands of a run for the given prefixes (the state machine submits the same).
+
+    Retrieval runs in chunks of ``entries_per_job`` consecutive entries, as the state machine's
+    Map does (``pavi_contracts.selection.chunk_indexes``).
+    """
+    ids = request.entry_ids
     retrievals = [
         StepRun(
             "retrieval",
-            retrieval_command(entry, work_prefix, variants_file),
-            entry_id=str(entry["unique_entry_id"]),
+            retrieval_command(request_uri, indexes, work_prefix, variants_file),
+            entry_ids=tuple(ids[i] for i in indexes),
+            chunk=number,
         )
-        for entry in request.entries
+        for number, indexes in enumerate(chunk_indexes(len(ids), entries_per_job))
     ]
     return RunPlan(
         work_prefix,
@@ -146,12 +171,26 @@ def run_pipeline(
     *,
     variants_file: str | None = None,
     concurrency: int = 1,
+    entries_per_job: int = DEFAULT_ENTRIES_PER_JOB,
     listener: Listener | None = None,
 ) -> RunOutcome:
-    """Run every step into ``out_dir``; stop at the first failing step."""
+    """Run every step into ``out_dir``; stop at the first failing step.
+
+    The validated request (local genome paths made absolute) is stored in the work folder,
+    where the retrieval jobs read it, as they read the stored request in the cloud.
+    """
     out_dir = prepare_run_dir(out_dir)
     executor.prepare([out_dir / name for name in JOB_FOLDERS])
-    plan = plan_run(request, f"{out_dir}/work/", f"{out_dir}/results/", variants_file)
+    request_path = out_dir / "work" / REQUEST
+    write_text(request_path, request.to_json())
+    plan = plan_run(
+        request,
+        str(request_path),
+        f"{out_dir}/work/",
+        f"{out_dir}/results/",
+        variants_file=variants_file,
+        entries_per_job=entries_per_job,
+    )
     outcome = RunOutcome(plan, out_dir)
     job = _JobRunner(executor, out_dir, listener)
     failed = job.run_all(plan.retrievals, max(1, concurrency))
@@ -192,8 +231,7 @@ class _JobRunner:
     def run(self, step: StepRun) -> None:
         """Run one step (never through a shell)."""
         self._notify("start", step)
-        name = f"{step.step}-{step.entry_id}" if step.entry_id else step.step
-        log_path = self.out_dir / "logs" / f"{name}.log"
+        log_path = self.out_dir / "logs" / f"{step.name}.log"
         started = time.monotonic()
         try:
             argv = self.executor.argv(step.command)
@@ -218,8 +256,9 @@ class _JobRunner:
     def _outputs(self, step: StepRun) -> dict[str, str]:
         """Checksums of the files the step's job declares (those that exist)."""
         paths = [
-            self.out_dir / output.prefix / output.for_entry(step.entry_id or "")
+            self.out_dir / output.prefix / output.for_entry(entry_id)
             for output in job(step.step).outputs
+            for entry_id in (step.entry_ids or ("",))
         ]
         return {str(path): file_sha256(path) for path in paths if path.is_file()}
 
@@ -245,7 +284,8 @@ def describe_step(step: StepRun) -> dict[str, Any]:
     """A step as the manifest records it."""
     return {
         "step": step.step,
-        "entry": step.entry_id,
+        "chunk": step.chunk,
+        "entries": list(step.entry_ids),
         "command": step.command.argv,
         "exit_code": step.exit_code,
         "seconds": step.seconds,
