@@ -16,8 +16,10 @@ from pavi_common_s3.api import (
     presign,
     read_bytes,
     read_json,
+    read_range,
     read_text,
     reset_client,
+    stat,
     upload_file,
     write_bytes,
     write_text,
@@ -29,11 +31,13 @@ from pavi_common_s3.errors import (
     StorageError,
     UnsupportedScheme,
 )
+from pavi_common_s3.info import ObjectInfo
 
 __all__ = [
     "WORK_TAGS",
     "AccessDenied",
     "BucketNotFound",
+    "ObjectInfo",
     "ObjectNotFound",
     "StorageError",
     "UnsupportedScheme",
@@ -45,8 +49,10 @@ __all__ = [
     "presign",
     "read_bytes",
     "read_json",
+    "read_range",
     "read_text",
     "reset_client",
+    "stat",
     "upload_file",
     "write_bytes",
     "write_text",

@@ -9,8 +9,9 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from pavi_common_s3 import local
+from pavi_common_s3 import local, ranges
 from pavi_common_s3.errors import StorageError, UnsupportedScheme
+from pavi_common_s3.info import ObjectInfo
 from pavi_common_s3.uri import Location, UriLike, join, parse
 
 __all__ = [
@@ -21,8 +22,10 @@ __all__ = [
     "presign",
     "read_bytes",
     "read_json",
+    "read_range",
     "read_text",
     "reset_client",
+    "stat",
     "upload_file",
     "write_bytes",
     "write_text",
@@ -54,6 +57,41 @@ def read_bytes(uri: UriLike) -> bytes:
     from pavi_common_s3 import web  # noqa: PLC0415
 
     return web.read_bytes(loc.uri)
+
+
+def read_range(uri: UriLike, start: int, end: int) -> bytes:
+    """Bytes ``start..end`` (0-based, both inclusive) in one closed ``Range`` request.
+
+    ``s3://``: a ranged GetObject with the normal credentials; ``http(s)://``: a
+    ``Range: bytes=start-end`` GET (a server answering 200 is read up to ``end`` only, then
+    hung up on, and that is logged once); local files: a seek. Fewer bytes come back only when
+    the object ends first. A body that breaks off mid-transfer is read again (bounded).
+    """
+    loc = parse(uri)
+    if loc.kind == "local":
+        ranges.header(loc.uri, start, end)  # the same argument checks
+        return local.read_range(loc.path, loc.uri, start, end)
+    if loc.kind == "s3":
+        from pavi_common_s3 import s3  # noqa: PLC0415
+
+        return s3.read_range(loc, start, end)
+    from pavi_common_s3 import web  # noqa: PLC0415
+
+    return web.read_range(loc.uri, start, end)
+
+
+def stat(uri: UriLike) -> ObjectInfo:
+    """Size and validators (ETag, Last-Modified) of an object, file or URL (one HEAD)."""
+    loc = parse(uri)
+    if loc.kind == "local":
+        return local.stat(loc.path, loc.uri)
+    if loc.kind == "s3":
+        from pavi_common_s3 import s3  # noqa: PLC0415
+
+        return s3.stat(loc)
+    from pavi_common_s3 import web  # noqa: PLC0415
+
+    return web.stat(loc.uri)
 
 
 def read_text(uri: UriLike) -> str:

@@ -75,6 +75,15 @@ def get_client() -> S3Client:
         return _cached[1]
 
 
+def body_attempts() -> int:
+    """Attempts per GET whose body breaks off: ``AWS_MAX_ATTEMPTS``, else the default (5)."""
+    raw = os.environ.get("AWS_MAX_ATTEMPTS", "")
+    try:
+        return max(1, int(raw)) if raw else DEFAULT_MAX_ATTEMPTS
+    except ValueError:
+        return DEFAULT_MAX_ATTEMPTS
+
+
 def reset_client() -> None:
     """Drop the cached client (tests that change the endpoint call this)."""
     global _cached  # noqa: PLW0603
