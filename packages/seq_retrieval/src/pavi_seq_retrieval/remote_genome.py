@@ -100,8 +100,8 @@ class RemoteGenome:
             raise GenomeAccessError(f"{where}: {err}") from None
         if len(raw) < last - first + 1:
             raise GenomeAccessError(f"{where}: the file ends first (shorter than its .fai says)")
-        letters = raw.translate(None, b"\r\n")
-        if len(letters) != expected or letters.translate(None, _NOT_LETTERS) != letters:
+        letters = _letters(raw, record, start, end)
+        if letters is None:
             raise GenomeAccessError(f"{where}: the .fai does not match the file")
         return letters.decode("ascii")
 
@@ -142,3 +142,23 @@ def _read_index(url: str) -> bytes | None:
         return None
     except StorageError as err:
         raise GenomeAccessError(f"cannot access {err}") from None
+
+
+def _letters(raw: bytes, record: FaiRecord, start: int, end: int) -> bytes | None:
+    """The letters of ``raw`` (file bytes of ``start..end``); None unless every line break
+    sits where the ``.fai`` puts it and every letter is a printable non-``>`` character."""
+    pieces = []
+    at, position, last = 0, start - 1, end - 1
+    breaks = record.linewidth - record.linebases
+    while position <= last:
+        take = min(record.linebases - position % record.linebases, last - position + 1)
+        pieces.append(raw[at : at + take])
+        at, position = at + take, position + take
+        if position <= last:
+            if raw[at : at + breaks].strip(b"\r\n") or len(raw[at : at + breaks]) != breaks:
+                return None
+            at += breaks
+    letters = b"".join(pieces)
+    if at != len(raw) or letters.translate(None, _NOT_LETTERS) != letters:
+        return None
+    return letters
