@@ -8,6 +8,7 @@ import stat
 import subprocess
 import sys
 from collections.abc import Callable
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -130,7 +131,7 @@ def test_container_executor_builds_the_engine_command(tmp_path: Path) -> None:
         "AWS_SECRET_ACCESS_KEY",
     ]
     assert "secret-value" not in " ".join(argv)
-    image_at = argv.index("pavi-seq-retrieval:0.1.0")
+    image_at = argv.index(f"pavi-seq-retrieval:{version('pavi-seq-retrieval')}")
     # The image's ENTRYPOINT is the script: only the arguments follow the image.
     assert argv[image_at + 1 :] == list(command.args)
     assert argv[image_at + 1] == "--entry"
