@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 
-from pavi_common_s3 import ObjectNotFound, StorageError, exists, read_bytes, read_range
+from pavi_common_s3 import ObjectNotFound, StorageError, exists, read_range
 
 from pavi_seq_retrieval.bgzf import BgzfError, BlockLayout, PlainLayout
 from pavi_seq_retrieval.blockreader import BlockReader
 from pavi_seq_retrieval.faidx import FaiRecord, IndexFormatError, parse_fai, parse_gzi
 from pavi_seq_retrieval.genome_common import GenomeAccessError, checked_length, clamped
+from pavi_seq_retrieval.indexcache import read_index
 
 _NOT_LETTERS = bytes(c for c in range(256) if not 33 <= c <= 126 or c == ord(">"))
 
@@ -137,9 +138,7 @@ class RemoteGenome:
 def _read_index(url: str) -> bytes | None:
     """An index file's bytes; None when it does not exist (other errors: fatal)."""
     try:
-        return read_bytes(url)
-    except ObjectNotFound:
-        return None
+        return read_index(url)
     except StorageError as err:
         raise GenomeAccessError(f"cannot access {err}") from None
 
