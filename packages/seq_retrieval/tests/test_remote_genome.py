@@ -124,6 +124,7 @@ def test_several_entries_share_requests_and_indexes(genome_50mb: Path, benchkit:
     entries = benchkit.make_entries(genome_50mb, 40, seed=3)
     regions = [r for entry in entries for r in entry_regions(entry)]
     local = open_genome(str(genome_50mb))
+    local.prefetch_regions(regions)  # the same hint on pysam's side (its own span cache)
     with benchkit.RangeServer(genome_50mb.parent) as server:
         remote = open_genome(server.url + genome_50mb.name)
         assert isinstance(remote, RemoteGenome)

@@ -43,6 +43,9 @@ class OpenGenome(Protocol):
     def prefetch(self, seq_id: str, regions: Iterable[tuple[int, int]]) -> None:
         """Hint: these regions of ``seq_id`` will be read."""
 
+    def prefetch_regions(self, regions: Iterable[tuple[str, int, int]]) -> None:
+        """Hint: these ``(seq_id, start, end)`` regions (e.g. of several entries) will be read."""
+
     def close(self) -> None:
         """Release what the genome holds."""
 
@@ -153,6 +156,14 @@ class IndexedGenome:
                     continue
                 if len(letters) == end - start + 1:
                     self._spans.setdefault(seq_id, []).append((start, end, letters))
+
+    def prefetch_regions(self, regions: Iterable[tuple[str, int, int]]) -> None:
+        """``prefetch`` for regions of any sequences, sequence by sequence."""
+        by_seq: dict[str, list[tuple[int, int]]] = {}
+        for seq_id, start, end in regions:
+            by_seq.setdefault(seq_id, []).append((start, end))
+        for seq_id, wanted in by_seq.items():
+            self.prefetch(seq_id, wanted)
 
     def _cached(self, seq_id: str, start: int, end: int) -> str | None:
         for first, last, letters in self._spans.get(seq_id, ()):
