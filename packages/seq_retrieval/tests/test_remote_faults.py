@@ -87,6 +87,29 @@ def test_truncated_block_is_a_clear_error(big_genome: Path, benchkit: Any, tmp_p
     assert expected not in message
 
 
+def test_corrupt_block_and_malformed_fai(big_genome: Path, benchkit: Any, tmp_path: Path) -> None:
+    """A flipped byte inside a block fails its checks; a .fai that is not one is refused."""
+    seq_id, start, end = _region(big_genome, benchkit)
+    with benchkit.RangeServer(big_genome.parent) as server:
+        open_genome(server.url + big_genome.name).fetch(seq_id, start, end)
+        (wanted,) = [r for _, p, r in server.requests if p == f"/{big_genome.name}"]
+    first = int(str(wanted).removeprefix("bytes=").split("-")[0])
+    data = bytearray(big_genome.read_bytes())
+    data[first + 100] ^= 0xFF  # inside the deflate data of the region's first block
+    copy = _serve_copy(big_genome, tmp_path / "flip", fasta=bytes(data))
+    bad_fai = _serve_copy(big_genome, tmp_path / "fai", fai=b"chr1\tlong\t6\t80\t81\n")
+    with benchkit.RangeServer(tmp_path) as server:
+        genome = open_genome(f"{server.url}flip/{copy.name}")
+        with pytest.raises(GenomeAccessError) as info:
+            genome.fetch(seq_id, start, end)
+        with pytest.raises(GenomeAccessError) as refused:
+            open_genome(f"{server.url}fai/{bad_fai.name}")
+    assert f"the block at byte {first} " in str(info.value)
+    assert "does not decompress" in str(info.value) or "CRC32" in str(info.value)
+    assert "cannot use the index of" in str(refused.value)
+    assert ".fai line 1 is not NAME LENGTH OFFSET LINEBASES LINEWIDTH" in str(refused.value)
+
+
 @pytest.mark.parametrize("fault", ["other_gzi", "shifted_gzi", "plain_gzip", "fai_lines"])
 def test_indexes_that_do_not_match_the_file(
     big_genome: Path, benchkit: Any, tmp_path: Path, testdata: Path, fault: str
