@@ -10,7 +10,7 @@ import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pavi_common_s3
 import pytest
@@ -18,6 +18,7 @@ import pytest
 if TYPE_CHECKING:
     pass
 
+CUT = -1  # Fault.status: send the real headers and half of the body, then hang up
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "expect", "proxy-connection"}
 
 
@@ -37,7 +38,10 @@ def _fresh_client() -> Iterator[None]:
 
 @dataclass
 class Fault:
-    """Answer ``status``/``code`` to the first ``times`` requests matching method and path."""
+    """Answer ``status``/``code`` to the first ``times`` requests matching method and path.
+
+    ``status`` ``CUT`` relays the answer but hangs up after half of its body.
+    """
 
     method: str
     path: re.Pattern[str]
@@ -55,6 +59,7 @@ class FaultProxy:
     url: str = ""
     faults: list[Fault] = field(default_factory=list)
     seen: list[tuple[str, str, int]] = field(default_factory=list)
+    ranges: list[tuple[str, str, str | None]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def fail(
@@ -65,6 +70,10 @@ class FaultProxy:
         with self.lock:
             self.faults.append(fault)
         return fault
+
+    def cut(self, method: str, path: str, times: int | None = None) -> Fault:
+        """Relay matching answers with only half of their body, then hang up."""
+        return self.fail(method, path, CUT, "cut", times)
 
     def count(self, method: str, path: str = "") -> int:
         """How many requests with this method (and path regex) arrived."""
@@ -110,8 +119,10 @@ def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
 
         def _relay(self) -> None:
             body = self._body()
+            with proxy.lock:
+                proxy.ranges.append((self.command, self.path, self.headers.get("Range")))
             fault = proxy.pick(self.command, self.path)
-            if fault is not None:
+            if fault is not None and fault.status != CUT:
                 self._answer_fault(fault)
                 return
             headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP}
@@ -132,7 +143,11 @@ def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
                 else:
                     self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                if self.command != "HEAD":
+                if fault is not None:  # CUT: half the body, then hang up
+                    self.wfile.write(data[: len(data) // 2])
+                    self.wfile.flush()
+                    self.close_connection = True
+                elif self.command != "HEAD":
                     self.wfile.write(data)
             finally:
                 conn.close()
@@ -170,4 +185,98 @@ def fault_proxy(aws_env: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Fault
     finally:
         server.shutdown()
         server.server_close()
+        thread.join()
+
+
+@dataclass
+class Served:
+    """One object of ``ObjectServer``: its bytes and how the server treats Range requests."""
+
+    data: bytes
+    honours_ranges: bool = True
+    cut_times: int = 0  # answers that send half the body, then hang up
+    etag: str = '"v1"'
+
+
+@dataclass
+class ObjectServer:
+    """A threaded HTTP server on 127.0.0.1 serving in-memory objects, logging every request."""
+
+    url: str = ""
+    objects: dict[str, Served] = field(default_factory=dict)
+    log: list[tuple[str, str, str | None, int]] = field(default_factory=list)
+    written: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def put(self, path: str, data: bytes, **options: Any) -> str:
+        """Serve ``data`` at ``path``; its URL."""
+        self.objects[path] = Served(data, **options)
+        return self.url + path
+
+
+_RANGE = re.compile(r"bytes=(\d+)-(\d+)$")
+
+
+def _object_handler(server: ObjectServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: object) -> None:
+            """Quiet."""
+
+        def _answer(self) -> None:
+            served = server.objects.get(self.path)
+            header = self.headers.get("Range")
+            status, body = 404, b""
+            if served is not None:
+                status, body = 200, served.data
+                match = _RANGE.match(header or "")
+                if match and served.honours_ranges:
+                    start, end = int(match[1]), min(int(match[2]), len(served.data) - 1)
+                    status, body = 206, served.data[start : end + 1]
+            with server.lock:
+                server.log.append((self.command, self.path, header, status))
+                cut = served is not None and served.cut_times > 0 and self.command == "GET"
+                if cut and served is not None:
+                    served.cut_times -= 1
+            self.send_response(status)
+            if status == 206 and served is not None:
+                self.send_header("Content-Range", f"bytes {start}-{end}/{len(served.data)}")
+            if served is not None:
+                self.send_header("ETag", served.etag)
+                self.send_header("Last-Modified", "Tue, 01 Dec 2026 00:00:00 GMT")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command == "HEAD":
+                return
+            if cut:
+                body = body[: len(body) // 2]
+                self.close_connection = True
+            try:
+                for at in range(0, len(body), 1 << 16):
+                    self.wfile.write(body[at : at + (1 << 16)])
+                    with server.lock:
+                        server.written += len(body[at : at + (1 << 16)])
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True
+
+        do_GET = do_HEAD = _answer  # noqa: N815
+
+    return Handler
+
+
+@pytest.fixture
+def object_server() -> Iterator[ObjectServer]:
+    """``ObjectServer`` on 127.0.0.1 (a free port), shut down after the test."""
+    state = ObjectServer()
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _object_handler(state))
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    state.url = f"http://127.0.0.1:{httpd.server_address[1]}"
+    try:
+        yield state
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
         thread.join()

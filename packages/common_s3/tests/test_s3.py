@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 import threading
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,11 +16,9 @@ from pavi_common_s3 import (
     BucketNotFound,
     ObjectNotFound,
     StorageError,
-    UnsupportedScheme,
     download_file,
     exists,
     list_uris,
-    presign,
     read_bytes,
     read_json,
     read_text,
@@ -159,23 +156,6 @@ def test_object_operations_need_a_key(uri: str) -> None:
         write_text(uri, "x")
     with pytest.raises(StorageError, match="names a bucket or folder"):
         read_bytes(uri)
-
-
-def test_presigned_url_reads_without_credentials(s3_bucket: str) -> None:
-    write_bytes(f"s3://{s3_bucket}/g/genome fa.gz", b"BGZF bytes")
-    url = presign(f"s3://{s3_bucket}/g/genome fa.gz", expires_in=600)
-    assert "X-Amz-Signature=" in url
-    assert "X-Amz-Expires=600" in url
-    with urllib.request.urlopen(url) as response:  # a plain reader: no AWS signing
-        assert response.read() == b"BGZF bytes"
-    assert read_bytes(url) == b"BGZF bytes"  # and through the library's http(s) reader
-
-
-def test_presign_refuses_other_uris_and_bad_expiry(s3_bucket: str) -> None:
-    with pytest.raises(UnsupportedScheme, match="only s3://"):
-        presign("https://example.org/x")
-    with pytest.raises(StorageError, match="expires_in"):
-        presign(f"s3://{s3_bucket}/x", expires_in=0)
 
 
 def test_one_client_shared_by_threads_and_rebuilt_when_env_changes(

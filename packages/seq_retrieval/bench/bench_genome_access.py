@@ -1,14 +1,14 @@
-"""Benchmark: byte-range genome access vs the original's whole-file download (prints a table).
+"""Benchmark: remote genome access, old htslib path vs the BGZF reader (prints tables).
 
 A ≥100 MB bgzipped genome (cached between runs) is served from 127.0.0.1 by a Range-capable
-server (a child process sending with ``os.sendfile``) that counts the bytes it delivers, on
-loopback and on a simulated S3 link (100 MB/s per stream, 10 ms first-byte latency: an EC2
-instance reading S3); a 300 MB genome adds a row on that link (real genomes are ~1-3 GB).
-For the same 10 entries, each run as a fresh job:
-(a) this package (htslib reads the index files and the BGZF blocks it needs over HTTP);
-(b) the original's approach (download the FASTA and its indexes, then read the local copy).
-Also prints the cold import time of the CLI module. Targets: ≥100x fewer bytes, ≥20x less time,
-import ≤0.3 s.
+server (a child process sending with ``os.sendfile``) that counts the bytes it delivers and
+logs every request, on a simulated S3 link (100 MB/s per stream, 10 ms first-byte latency: an
+EC2 instance reading S3); a 300 MB genome adds a setting (real genomes are ~1-3 GB).
+For the same 10 entries, each run as a fresh job, side by side per entry:
+- htslib (0.1.0): pysam reads the FASTA over HTTP itself (``htslib_genome.py``, bench only);
+- BGZF reader (0.2.0): what the package ships (closed ranges through pavi_common_s3);
+- and, as a reference, the original's whole-file download.
+Then a local file read by pysam (shipped) vs by the reader, and the CLI's cold import time.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +32,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import benchkit
 import requests
+from htslib_genome import HtslibGenome
+from pavi_seq_retrieval import genome as genome_module
 from pavi_seq_retrieval.cli import main as cli_main
 from pavi_seq_retrieval.genome import close_genomes
+from pavi_seq_retrieval.remote_genome import RemoteGenome
 
 ENTRIES = 10
 SIZE_MB = 100  # the issue's genome: at least 100 MB
@@ -90,28 +95,65 @@ def cold_import_seconds(repeats: int = 7) -> tuple[float, float]:
         shutil.rmtree(cache, ignore_errors=True)
 
 
-Samples = tuple[list[int], list[float], list[int]]  # bytes, seconds, HTTP requests per entry
+@dataclass
+class Sample:
+    """One entry's job under one approach."""
+
+    entry: str
+    requests: int
+    bytes: int
+    seconds: float
 
 
-def measure(genome: Path, options: dict[str, float]) -> tuple[dict[str, Samples], bool]:
-    """Run both approaches on one simulated link; return their byte counts, times, requests."""
+@contextlib.contextmanager
+def genome_reader(name: str) -> Iterator[None]:
+    """Make ``open_genome`` use the 0.1.0 htslib path (``htslib``), the reader for every URL,
+    local files included (``reader-everywhere``), or leave it as shipped (``shipped``)."""
+    original = genome_module._new_genome
+    if name == "htslib":
+        genome_module._new_genome = HtslibGenome
+    elif name == "reader-everywhere":
+        genome_module._new_genome = RemoteGenome
+    try:
+        yield
+    finally:
+        genome_module._new_genome = original
+
+
+APPROACHES = {
+    "htslib (0.1.0)": "htslib",
+    "BGZF reader (0.2.0)": "shipped",
+}
+DOWNLOAD = "download whole file"
+
+
+def measure(genome: Path, options: dict[str, float]) -> tuple[dict[str, list[Sample]], bool]:
+    """Run every approach on one simulated link; per entry: requests, bytes, seconds."""
     work = Path(tempfile.mkdtemp(prefix="pavi-bench-"))
-    results: dict[str, Samples] = {}
+    results: dict[str, list[Sample]] = {}
     try:
         with benchkit.RangeServer(genome.parent, **options) as server:
             url = server.url + genome.name
             entries = benchkit.make_entries(genome, ENTRIES, seed=11, fasta_file_url=url)
-            run_job(entries[0], work / "warm-up")  # imports happen once, outside the timings
-            byte_counts, seconds, request_counts = [], [], []
-            for entry in entries:
-                server.reset()
-                begin = time.perf_counter()
-                run_job(entry, work / "ranges")
-                seconds.append(time.perf_counter() - begin)
-                byte_counts.append(server.bytes_sent)
-                request_counts.append(len(server.requests))
-            results["(a) byte ranges (htslib)"] = (byte_counts, seconds, request_counts)
-            byte_counts, seconds, request_counts = [], [], []
+            for label, reader in APPROACHES.items():
+                with genome_reader(reader):
+                    run_job(entries[0], work / "warm-up")  # imports once, outside the timings
+                    samples = []
+                    for entry in entries:
+                        server.reset()
+                        begin = time.perf_counter()
+                        run_job(entry, work / reader)
+                        seconds = time.perf_counter() - begin
+                        samples.append(
+                            Sample(
+                                entry["unique_entry_id"],
+                                len(server.requests),
+                                server.bytes_sent,
+                                seconds,
+                            )
+                        )
+                results[label] = samples
+            samples = []
             for entry in entries:
                 server.reset()
                 begin = time.perf_counter()
@@ -120,47 +162,87 @@ def measure(genome: Path, options: dict[str, float]) -> tuple[dict[str, Samples]
                 for suffix in ("", ".fai", ".gzi"):
                     download(url + suffix, local / (genome.name + suffix))
                 run_job({**entry, "fasta_file_url": (local / genome.name).as_uri()}, work / "whole")
-                seconds.append(time.perf_counter() - begin)
+                seconds = time.perf_counter() - begin
                 shutil.rmtree(local)
-                byte_counts.append(server.bytes_sent)
-                request_counts.append(len(server.requests))
-            results["(b) download whole file"] = (byte_counts, seconds, request_counts)
-        same = (
-            all(
-                (work / "ranges" / p.name).read_bytes() == p.read_bytes()
-                for p in (work / "whole").iterdir()
-            )
-            and len(list((work / "ranges").iterdir())) == 2 * ENTRIES
-        )
+                samples.append(
+                    Sample(
+                        entry["unique_entry_id"], len(server.requests), server.bytes_sent, seconds
+                    )
+                )
+            results[DOWNLOAD] = samples
+        same = all(same_folders(work / "whole", work / r) for r in APPROACHES.values())
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return results, same
 
 
-def print_table(link: str, results: dict[str, Samples], same: bool) -> None:
-    """One table: bytes, HTTP requests and wall time per approach, and the ratios."""
-    print(f"\n{link}")
+def same_folders(left: Path, right: Path) -> bool:
+    """Both folders hold the same files, byte for byte (two per entry)."""
+    names = sorted(p.name for p in left.iterdir())
+    return (
+        names == sorted(p.name for p in right.iterdir())
+        and len(names) == 2 * ENTRIES
+        and all((left / n).read_bytes() == (right / n).read_bytes() for n in names)
+    )
+
+
+def print_entries(results: dict[str, list[Sample]]) -> None:
+    """Per entry: requests, bytes and seconds of the old and the new path, side by side."""
+    old, new = (results[label] for label in APPROACHES)
     header = (
-        f"{'approach':<28} {'bytes/entry':>14} {'total MB':>10} {'req/entry':>9} "
-        f"{'s/entry':>9} {'total s':>9}"
+        f"{'entry':<24} {'old req':>7} {'old bytes':>11} {'old s':>7}   "
+        f"{'new req':>7} {'new bytes':>11} {'new s':>7}"
     )
     print(header)
     print("-" * len(header))
-    for name, (counts, times, request_counts) in results.items():
+    for a, b in zip(old, new, strict=True):
         print(
-            f"{name:<28} {statistics.mean(counts):>14,.0f} {sum(counts) / 1e6:>10.2f} "
-            f"{statistics.mean(request_counts):>9.1f} {statistics.mean(times):>9.3f} "
-            f"{sum(times):>9.2f}"
+            f"{a.entry[:24]:<24} {a.requests:>7} {a.bytes:>11,} {a.seconds:>7.3f}   "
+            f"{b.requests:>7} {b.bytes:>11,} {b.seconds:>7.3f}"
         )
+
+
+def print_summary(link: str, results: dict[str, list[Sample]], same: bool) -> None:
+    """Means per approach, and the ratios to the whole-file download."""
+    print(f"\n{link}")
+    print_entries(results)
+    header = f"{'approach':<24} {'req/entry':>9} {'bytes/entry':>13} {'s/entry':>9} {'bytes x':>8}"
+    print(header)
     print("-" * len(header))
-    (a_bytes, a_time, _), (b_bytes, b_time, _) = results.values()
-    byte_ratio = sum(b_bytes) / sum(a_bytes)
-    time_ratio = sum(b_time) / sum(a_time)
-    print(f"{'ratio (b)/(a)':<28} {byte_ratio:>13.0f}x {'':>10} {'':>9} {time_ratio:>8.1f}x")
-    print(
-        f"targets: bytes >=100x {'MET' if byte_ratio >= 100 else 'MISSED'}, "
-        f"time >=20x {'MET' if time_ratio >= 20 else 'MISSED'}; outputs identical: {same}"
-    )
+    whole = results[DOWNLOAD]
+    for label, samples in results.items():
+        ratio = sum(s.bytes for s in whole) / max(1, sum(s.bytes for s in samples))
+        print(
+            f"{label:<24} {statistics.mean(s.requests for s in samples):>9.1f} "
+            f"{statistics.mean(s.bytes for s in samples):>13,.0f} "
+            f"{statistics.mean(s.seconds for s in samples):>9.3f} {ratio:>7.0f}x"
+        )
+    print(f"outputs identical across approaches: {same}")
+
+
+def local_comparison(genome: Path) -> None:
+    """A local genome: pysam (shipped) vs the BGZF reader on the same file, per fresh job."""
+    work = Path(tempfile.mkdtemp(prefix="pavi-bench-local-"))
+    entries = benchkit.make_entries(genome, ENTRIES, seed=11)
+    timings: dict[str, list[float]] = {}
+    try:
+        for reader in ("shipped", "reader-everywhere"):
+            with genome_reader(reader):
+                run_job(entries[0], work / "warm-up")
+                times = []
+                for entry in entries:
+                    begin = time.perf_counter()
+                    run_job(entry, work / reader)
+                    times.append(time.perf_counter() - begin)
+                timings[reader] = times
+        same = same_folders(work / "shipped", work / "reader-everywhere")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"\nlocal file {genome.name}: seconds per entry (fresh job each)")
+    for reader, label in (("shipped", "pysam/htslib"), ("reader-everywhere", "BGZF reader")):
+        times = timings[reader]
+        print(f"{label:<14} mean {statistics.mean(times):.4f}  best {min(times):.4f}")
+    print(f"outputs identical: {same}")
 
 
 def main() -> None:
@@ -172,7 +254,6 @@ def main() -> None:
     s3 = f"simulated S3 link ({LINK_RATE / 1e6:.0f} MB/s, {LINK_LATENCY * 1000:.0f} ms)"
     s3_link = {"rate": LINK_RATE, "latency": LINK_LATENCY}
     settings: list[tuple[int, str, dict[str, float]]] = [
-        (SIZE_MB, "loopback (no limit)", {}),
         (SIZE_MB, s3, s3_link),
         (LARGE_MB, s3, s3_link),  # real genomes: ~1 GB (human), 2.8 GB (mouse)
     ]
@@ -185,7 +266,8 @@ def main() -> None:
     print(f"\ngenomes: {names}  (prepared in {prepared:.1f} s)")
     print(f"entries: {ENTRIES} (fresh genome cache per entry, like one Batch job each)")
     for link, results, same in tables:
-        print_table(link, results, same)
+        print_summary(link, results, same)
+    local_comparison(genomes[SIZE_MB])
     print(
         f"cold import of pavi_seq_retrieval.cli: {imported:.3f} s best of 7 "
         f"(bare interpreter: {baseline:.3f} s; target <=0.3 s: "

@@ -301,3 +301,11 @@ def big_genome(benchkit: ModuleType, tmp_path_factory: pytest.TempPathFactory) -
     """A generated 8 MB bgzipped genome with planted genes (indexes and annotation beside it)."""
     path: Path = benchkit.make_genome(tmp_path_factory.mktemp("big"), size_mb=8, seed=7)
     return path
+
+
+@pytest.fixture(scope="session")
+def genome_50mb(benchkit: ModuleType, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated ≥50 MB bgzipped genome (random sequence, planted genes, .fai and .gzi)."""
+    path: Path = benchkit.make_genome(tmp_path_factory.mktemp("g50"), size_mb=50, seed=7)
+    assert path.stat().st_size >= 50_000_000
+    return path

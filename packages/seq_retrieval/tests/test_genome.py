@@ -1,7 +1,9 @@
-"""Genome access by byte ranges: local files, HTTP with Range requests, s3:// through moto."""
+"""Genome access: local files (pysam), HTTP with closed Range requests, s3:// through moto."""
 
 from __future__ import annotations
 
+import random
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,7 @@ import pysam
 import pytest
 from pavi_seq_retrieval.genome import GenomeAccessError, IndexedGenome, open_genome
 from pavi_seq_retrieval.model import GenomeReadError
+from pavi_seq_retrieval.remote_genome import RemoteGenome
 
 B2 = (  # docs/cases.md, case B2: X:5109506-5109644 on the sparse genome, soft-masking kept
     "aacCATGTCGATGTATGGCAAAGACAAGGCGTATATCGAGAATGAGACAAAGTTTCGAGCAGACAGAGATTACTTGAGCCAGCCTG"
@@ -140,7 +143,7 @@ def test_http_missing_index(range_server: Any, sparse: Path, tmp_path: Path) -> 
     copy = _copy(sparse, Path(range_server.folder) / "noindex", ("",))
     try:
         with pytest.raises(GenomeAccessError) as info:
-            IndexedGenome(f"{range_server.url}noindex/{copy.name}")
+            open_genome(f"{range_server.url}noindex/{copy.name}")
     finally:
         shutil.rmtree(copy.parent)
     assert "FASTA index not found: http://127.0.0.1:" in str(info.value)
@@ -148,29 +151,60 @@ def test_http_missing_index(range_server: Any, sparse: Path, tmp_path: Path) -> 
 
 def test_http_missing_file_and_unreachable_server(range_server: Any) -> None:
     with pytest.raises(GenomeAccessError) as info:
-        IndexedGenome(f"{range_server.url}absent.fa.gz")
+        open_genome(f"{range_server.url}absent.fa.gz")
     assert "FASTA file not found" in str(info.value)
     with pytest.raises(GenomeAccessError) as info:
-        IndexedGenome("http://127.0.0.1:9/g.fa.gz")
+        open_genome("http://127.0.0.1:9/g.fa.gz")
     assert str(info.value).startswith("fasta_file_url: cannot access")
     assert "\n" not in str(info.value)
 
 
-def test_s3_through_a_presigned_url(s3_bucket: str, sparse: Path) -> None:
+def test_s3_with_the_normal_credentials(s3_bucket: str, sparse: Path) -> None:
+    """Ranged GetObject calls signed in headers (no presigned URL)."""
     s3 = boto3.client("s3")
     for suffix in ("", ".fai", ".gzi"):
         s3.upload_file(f"{sparse}{suffix}", s3_bucket, f"genomes/{sparse.name}{suffix}")
     genome = open_genome(f"s3://{s3_bucket}/genomes/{sparse.name}")
+    assert isinstance(genome, RemoteGenome)
     assert genome.fetch("X", 5109506, 5109644) == B2
+    assert genome.requests == 1
     with pytest.raises(GenomeReadError):
         genome.fetch("chrZ", 1, 2)
+
+
+def test_remote_uncompressed_fasta(tmp_path: Path, benchkit: Any) -> None:
+    """A plain FASTA with a .fai: ranges straight from the .fai line arithmetic."""
+    plain = tmp_path / "serve" / "plain.fa"
+    plain.parent.mkdir()
+    rng = random.Random(4)
+    lines = []
+    for name, size, width in (("a", 70_000, 60), ("b", 5, 60), ("c", 200_001, 80)):
+        seq = "".join(rng.choice("ACGTNacgtn") for _ in range(size))
+        lines += [
+            f">{name} description\n",
+            *(seq[i : i + width] + "\n" for i in range(0, size, width)),
+        ]
+    plain.write_text("".join(lines))
+    pysam.faidx(str(plain))
+    local = IndexedGenome(str(plain))
+    with benchkit.RangeServer(plain.parent) as server:
+        remote = open_genome(server.url + plain.name)
+        for seq_id, length in local.lengths.items():
+            for start, end in ((1, 1), (1, length), (max(1, length - 100), length), (3, 4)):
+                if end <= length:
+                    assert remote.fetch(seq_id, start, end) == local.fetch(seq_id, start, end)
+        requests = server.requests
+    fasta = [r for r in requests if r[1] == "/plain.fa"]
+    assert fasta
+    assert all(r[2] and re.fullmatch(r"bytes=\d+-\d+", r[2]) for r in fasta)
+    local.close()
 
 
 def test_s3_missing_index_and_object(s3_bucket: str, sparse: Path) -> None:
     boto3.client("s3").upload_file(str(sparse), s3_bucket, "g/only.fa.gz")
     with pytest.raises(GenomeAccessError) as info:
-        IndexedGenome(f"s3://{s3_bucket}/g/only.fa.gz")
+        open_genome(f"s3://{s3_bucket}/g/only.fa.gz")
     assert f"FASTA index not found: s3://{s3_bucket}/g/only.fa.gz.fai" in str(info.value)
     with pytest.raises(GenomeAccessError) as info:
-        IndexedGenome(f"s3://{s3_bucket}/g/absent.fa.gz")
+        open_genome(f"s3://{s3_bucket}/g/absent.fa.gz")
     assert "FASTA file not found" in str(info.value)

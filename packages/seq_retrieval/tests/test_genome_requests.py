@@ -1,9 +1,10 @@
-"""Round trips of remote genome access: request counts on the Range server, and the span cache."""
+"""Round trips of remote genome access (request counts on the Range server); pysam's span cache."""
 
 from __future__ import annotations
 
 import json
 import random
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -26,12 +27,8 @@ def test_remote_open_has_no_head_and_fetches_each_index_once(
         requests = server.requests
         genome.close()
     name = big_genome.name
-    assert [r[0] for r in requests].count("HEAD") == 0
-    assert [r[1] for r in requests].count(f"/{name}.fai") == 1
-    assert [r[1] for r in requests].count(f"/{name}.gzi") == 1
-    # htslib's fai_load3 opens the FASTA twice (compression check, then for reading): the
-    # whole open is 4 requests (it was 5 with the separate existence HEAD).
-    assert len(requests) <= 4, requests
+    # The two index files only: the FASTA is not touched until a region is read.
+    assert sorted(requests) == [("GET", f"/{name}.fai", None), ("GET", f"/{name}.gzi", None)]
 
 
 def test_cli_entry_makes_one_ranged_request(
@@ -40,7 +37,7 @@ def test_cli_entry_makes_one_ranged_request(
     run_cli: Callable[[list[str]], Any],
     tmp_path: Path,
 ) -> None:
-    """Every entry (both strands, genes across BGZF block boundaries) costs one ranged GET."""
+    """Every entry (both strands, genes across BGZF block boundaries) costs one closed range."""
     entries = benchkit.make_entries(big_genome, 12, seed=5)
     assert {e["seq_strand"] for e in entries} == {"+", "-"}
     with benchkit.RangeServer(big_genome.parent) as server:
@@ -59,9 +56,10 @@ def test_cli_entry_makes_one_ranged_request(
                 ]
             )
             assert result.exit_code == 0, result.stderr
-            ranged = [r for r in _fasta_requests(server, big_genome.name) if r[2]]
-            assert len(ranged) == 1, (entry["unique_entry_id"], server.requests)
-            assert len(server.requests) <= 5, server.requests
+            fasta = _fasta_requests(server, big_genome.name)
+            assert len(fasta) == 1, (entry["unique_entry_id"], server.requests)
+            assert re.fullmatch(r"bytes=\d+-\d+", fasta[0][2] or ""), fasta
+            assert len(server.requests) == 3, server.requests  # .fai, .gzi, one range
     for entry in entries:  # the same files as reading the local copy
         close_genomes()
         result = run_cli(["--entry", json.dumps(entry), "--output-prefix", str(tmp_path / "local")])
@@ -143,7 +141,7 @@ def test_prefetch_caps_span_length(big_genome: Path) -> None:
 
 
 def test_missing_remote_fasta_beside_its_indexes(range_server: Any, testdata: Path) -> None:
-    """Indexes present, FASTA absent: htslib's open fails, the error says the FASTA is missing."""
+    """Indexes present, FASTA absent: the first read says the FASTA is missing."""
     genome = testdata / "genomes" / "wbcel235_sparse.fa.gz"
     folder = Path(range_server.folder) / "indexes-only"
     folder.mkdir()
@@ -151,8 +149,9 @@ def test_missing_remote_fasta_beside_its_indexes(range_server: Any, testdata: Pa
         for suffix in (".fai", ".gzi"):
             shutil.copyfile(f"{genome}{suffix}", folder / f"{genome.name}{suffix}")
         url = f"{range_server.url}indexes-only/{genome.name}"
+        remote = open_genome(url)
         with pytest.raises(GenomeAccessError) as info:
-            IndexedGenome(url)
+            remote.fetch("X", 5109506, 5109644)
     finally:
         shutil.rmtree(folder)
     assert str(info.value) == f"fasta_file_url: FASTA file not found: {url}"
@@ -161,7 +160,7 @@ def test_missing_remote_fasta_beside_its_indexes(range_server: Any, testdata: Pa
 def test_missing_fasta_and_indexes_is_fasta_not_found(range_server: Any) -> None:
     url = f"{range_server.url}absent.fa.gz"
     with pytest.raises(GenomeAccessError) as info:
-        IndexedGenome(url)
+        open_genome(url)
     assert str(info.value) == f"fasta_file_url: FASTA file not found: {url}"
     methods = [r[0] for r in range_server.requests]
     assert methods.count("HEAD") == 1  # only on this error path

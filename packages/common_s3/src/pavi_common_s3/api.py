@@ -9,8 +9,9 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from pavi_common_s3 import local
+from pavi_common_s3 import local, ranges
 from pavi_common_s3.errors import StorageError, UnsupportedScheme
+from pavi_common_s3.info import ObjectInfo
 from pavi_common_s3.uri import Location, UriLike, join, parse
 
 __all__ = [
@@ -18,17 +19,17 @@ __all__ = [
     "exists",
     "join",
     "list_uris",
-    "presign",
     "read_bytes",
     "read_json",
+    "read_range",
     "read_text",
     "reset_client",
+    "stat",
     "upload_file",
     "write_bytes",
     "write_text",
 ]
 
-MAX_PRESIGN_SECONDS = 7 * 24 * 3600  # SigV4's limit
 
 
 def _writable(uri: UriLike) -> Location:
@@ -50,6 +51,41 @@ def read_bytes(uri: UriLike) -> bytes:
     from pavi_common_s3 import web  # noqa: PLC0415
 
     return web.read_bytes(loc.uri)
+
+
+def read_range(uri: UriLike, start: int, end: int) -> bytes:
+    """Bytes ``start..end`` (0-based, both inclusive) in one closed ``Range`` request.
+
+    ``s3://``: a ranged GetObject with the normal credentials; ``http(s)://``: a
+    ``Range: bytes=start-end`` GET (a server answering 200 is read up to ``end`` only, then
+    hung up on, and that is logged once); local files: a seek. Fewer bytes come back only when
+    the object ends first. A body that breaks off mid-transfer is read again (bounded).
+    """
+    loc = parse(uri)
+    if loc.kind == "local":
+        ranges.header(loc.uri, start, end)  # the same argument checks
+        return local.read_range(loc.path, loc.uri, start, end)
+    if loc.kind == "s3":
+        from pavi_common_s3 import s3  # noqa: PLC0415
+
+        return s3.read_range(loc, start, end)
+    from pavi_common_s3 import web  # noqa: PLC0415
+
+    return web.read_range(loc.uri, start, end)
+
+
+def stat(uri: UriLike) -> ObjectInfo:
+    """Size and validators (ETag, Last-Modified) of an object, file or URL (one HEAD)."""
+    loc = parse(uri)
+    if loc.kind == "local":
+        return local.stat(loc.path, loc.uri)
+    if loc.kind == "s3":
+        from pavi_common_s3 import s3  # noqa: PLC0415
+
+        return s3.stat(loc)
+    from pavi_common_s3 import web  # noqa: PLC0415
+
+    return web.stat(loc.uri)
 
 
 def read_text(uri: UriLike) -> str:
@@ -154,18 +190,6 @@ def exists(uri: UriLike) -> bool:
     from pavi_common_s3 import web  # noqa: PLC0415
 
     return web.exists(loc.uri)
-
-
-def presign(s3_uri: UriLike, expires_in: int = 3600) -> str:
-    """An HTTPS URL that reads the ``s3://`` object without signing (for pysam/htslib)."""
-    loc = parse(s3_uri)
-    if loc.kind != "s3":
-        raise UnsupportedScheme(loc.uri, "only s3:// URIs can be presigned")
-    if not 1 <= expires_in <= MAX_PRESIGN_SECONDS:
-        raise StorageError(loc.uri, f"expires_in must be 1 to {MAX_PRESIGN_SECONDS} seconds")
-    from pavi_common_s3 import s3  # noqa: PLC0415
-
-    return s3.presign(loc, expires_in)
 
 
 def reset_client() -> None:

@@ -75,6 +75,15 @@ def get_client() -> S3Client:
         return _cached[1]
 
 
+def body_attempts() -> int:
+    """Attempts per GET whose body breaks off: ``AWS_MAX_ATTEMPTS``, else the default (5)."""
+    raw = os.environ.get("AWS_MAX_ATTEMPTS", "")
+    try:
+        return max(1, int(raw)) if raw else DEFAULT_MAX_ATTEMPTS
+    except ValueError:
+        return DEFAULT_MAX_ATTEMPTS
+
+
 def reset_client() -> None:
     """Drop the cached client (tests that change the endpoint call this)."""
     global _cached  # noqa: PLW0603
@@ -88,7 +97,7 @@ def _new_client() -> S3Client:
     if core.get_config_variable("max_attempts") is None:
         retries["total_max_attempts"] = DEFAULT_MAX_ATTEMPTS
     # retry_mode comes from AWS_RETRY_MODE / the profile; botocore's default is "standard".
-    # SigV4 everywhere, presigned URLs included (SigV2 is refused by newer regions).
+    # SigV4 everywhere (SigV2 is refused by newer regions).
     config = botocore.config.Config(
         retries=retries,  # type: ignore[arg-type]
         signature_version="s3v4",

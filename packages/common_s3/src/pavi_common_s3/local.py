@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from pavi_common_s3.errors import AccessDenied, ObjectNotFound, StorageError
+from pavi_common_s3.info import ObjectInfo
 
 _PARTIAL = re.compile(r"^\..+\.partial$")
 
@@ -92,6 +93,22 @@ def read_bytes(path: str, uri: str) -> bytes:
         if Path(path).is_dir():
             raise StorageError(uri, "is a folder, not a file")
         return Path(path).read_bytes()
+
+
+def read_range(path: str, uri: str, start: int, end: int) -> bytes:
+    """Bytes ``start..end`` (inclusive; fewer at the end of the file): one seek, one read."""
+    with translated(uri), open(path, "rb") as handle:  # noqa: PTH123 (plain file object)
+        handle.seek(start)
+        return handle.read(end - start + 1)
+
+
+def stat(path: str, uri: str) -> ObjectInfo:
+    """Size and modification time (ns) of the file."""
+    with translated(uri):
+        if Path(path).is_dir():
+            raise StorageError(uri, "is a folder, not a file")
+        info = Path(path).stat()
+    return ObjectInfo(info.st_size, None, str(info.st_mtime_ns))
 
 
 def exists(path: str, uri: str) -> bool:

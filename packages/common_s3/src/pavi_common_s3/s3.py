@@ -9,11 +9,20 @@ from pathlib import Path
 from typing import IO
 from urllib.parse import urlencode
 
+import botocore.exceptions
 from boto3.s3.transfer import create_transfer_manager
 
-from pavi_common_s3 import local
-from pavi_common_s3.client import BOTO_ERRORS, TRANSFER_CONFIG, get_client, translate
+from pavi_common_s3 import local, ranges
+from pavi_common_s3.client import (
+    BOTO_ERRORS,
+    TRANSFER_CONFIG,
+    body_attempts,
+    get_client,
+    translate,
+)
 from pavi_common_s3.errors import BucketNotFound, ObjectNotFound, StorageError
+from pavi_common_s3.info import ObjectInfo
+from pavi_common_s3.retry import read_with_retries
 from pavi_common_s3.uri import Location, object_key
 
 
@@ -37,13 +46,65 @@ def _bucket_exists(loc: Location) -> bool:
     return True
 
 
+#: A GET whose body breaks off after the answer started: sent again (botocore does not).
+BODY_ERRORS = (
+    botocore.exceptions.IncompleteReadError,
+    botocore.exceptions.ResponseStreamingError,
+    botocore.exceptions.ReadTimeoutError,
+    botocore.exceptions.ConnectionClosedError,
+    ConnectionError,
+)
+
+
 def read_bytes(loc: Location) -> bytes:
-    """The whole object."""
+    """The whole object (a body that breaks off mid-transfer is read again)."""
     key = object_key(loc)
-    with translated(loc):
-        response = get_client().get_object(Bucket=loc.bucket, Key=key)
+
+    def once() -> bytes:
+        with translated(loc):
+            response = get_client().get_object(Bucket=loc.bucket, Key=key)
         with contextlib.closing(response["Body"]) as body:
             return body.read()
+
+    return read_with_retries(once, loc.uri, body_attempts(), BODY_ERRORS)
+
+
+def read_range(loc: Location, start: int, end: int) -> bytes:
+    """Bytes ``start..end`` (inclusive) with one ranged GetObject (the normal credentials).
+
+    A store that ignores the range (no ``Content-Range``) is read up to ``end``, then closed.
+    """
+    key = object_key(loc)
+    wanted = ranges.header(loc.uri, start, end)
+
+    def once() -> bytes:
+        with translated(loc):
+            response = get_client().get_object(Bucket=loc.bucket, Key=key, Range=wanted)
+        with contextlib.closing(response["Body"]) as body:
+            if response.get("ContentRange"):
+                first = ranges.content_range_start(loc.uri, response["ContentRange"])
+                if first != start:
+                    raise StorageError(
+                        loc.uri, f"asked for {wanted}, got {response['ContentRange']}"
+                    )
+                return body.read()[: end - start + 1]
+            ranges.notice_ignored(loc.uri)
+            return ranges.slice_stream(ranges.iter_read(body.read), start, end)
+
+    return read_with_retries(once, loc.uri, body_attempts(), BODY_ERRORS)
+
+
+def stat(loc: Location) -> ObjectInfo:
+    """Size, ETag and Last-Modified of the object (one HEAD)."""
+    key = object_key(loc)
+    with translated(loc):
+        head = get_client().head_object(Bucket=loc.bucket, Key=key)
+    modified = head.get("LastModified")
+    return ObjectInfo(
+        int(head.get("ContentLength", 0)),
+        head.get("ETag"),
+        modified.isoformat() if modified is not None else None,
+    )
 
 
 def _extra_args(tags: Mapping[str, str] | None) -> dict[str, str]:
@@ -118,12 +179,3 @@ def list_names(loc: Location) -> list[str]:
         for page in paginator.paginate(Bucket=loc.bucket, Prefix=prefix, Delimiter="/"):
             names.extend(obj["Key"][len(prefix) :] for obj in page.get("Contents", []))
     return [name for name in names if name]
-
-
-def presign(loc: Location, expires_in: int) -> str:
-    """A presigned GET URL for the object."""
-    key = object_key(loc)
-    with translated(loc):
-        return get_client().generate_presigned_url(
-            "get_object", Params={"Bucket": loc.bucket, "Key": key}, ExpiresIn=expires_in
-        )
