@@ -13,6 +13,7 @@ from pavi_common_s3.joblog import EXIT_USAGE, JobError, log
 from pavi_seqinfo_align.clustal import AlignmentFormatError, read_clustal_rows
 from pavi_seqinfo_align.merge import MappingError, align_seqinfo, merge_seqinfo, to_json
 from pavi_seqinfo_align.models import SeqInfo, SeqInfoError, parse_seqinfo
+from pavi_seqinfo_align.report_job import provenance, report_html, write_report
 
 JOB = "pavi-seqinfo-align"
 SEQINFO_PATTERN = "*-seqinfo.json"
@@ -21,20 +22,23 @@ OUTPUT_NAME = "aligned_seq_info.json"
 READ_WORKERS = 8
 
 
-def run(work_prefix: str, results_prefix: str) -> None:
-    """Merge every ``*-seqinfo.json`` of ``work_prefix`` and write the aligned result."""
+def run(
+    work_prefix: str, results_prefix: str, *, report: bool = True, request: str | None = None
+) -> None:
+    """Merge every ``*-seqinfo.json`` of ``work_prefix`` and write the aligned result.
+
+    With ``report``, ``report.html`` is written beside it (``request``: its sha256 is shown).
+    """
+    prov = provenance(request) if report else None
     uris = storage.list_uris(work_prefix, SEQINFO_PATTERN)
     if not uris:
         raise JobError(f"no {SEQINFO_PATTERN} files under {work_prefix}", EXIT_USAGE)
     log(JOB, "start", seqinfo_files=len(uris), work_prefix=work_prefix)
     merged = merge_seqinfo(zip(uris, _read_seqinfo_files(uris), strict=True))
 
-    alignment_uri = storage.join(results_prefix, ALIGNMENT_NAME)
+    alignment_uri, text = _read_alignment(results_prefix)
     try:
-        text = _decode(alignment_uri, storage.read_bytes(alignment_uri))
         rows = read_clustal_rows(text)
-    except storage.ObjectNotFound:
-        raise JobError(f"{alignment_uri}: alignment file not found", EXIT_USAGE) from None
     except AlignmentFormatError as err:
         raise JobError(f"{alignment_uri}: {err}") from None
 
@@ -43,8 +47,12 @@ def run(work_prefix: str, results_prefix: str) -> None:
     except MappingError as err:
         raise JobError(f"{alignment_uri}: {err}") from None
 
+    html = None
+    if prov is not None:
+        html = report_html(text, {name: value.info for name, value in output.items()}, prov)
     output_uri = storage.join(results_prefix, OUTPUT_NAME)
     storage.write_text(output_uri, json.dumps(to_json(output)))
+    report_uri = None if html is None else write_report(results_prefix, html)
     log(
         JOB,
         "done",
@@ -52,7 +60,33 @@ def run(work_prefix: str, results_prefix: str) -> None:
         alignment_rows=len(rows),
         aligned_records=sum(1 for value in output.values() if value.aligned_record),
         output=output_uri,
+        report=report_uri,
     )
+
+
+def run_report(results_prefix: str, request: str | None = None) -> None:
+    """Write ``report.html`` again from the alignment and aligned_seq_info.json of a prefix."""
+    prov = provenance(request)
+    alignment_uri, text = _read_alignment(results_prefix)
+    seqinfo_uri = storage.join(results_prefix, OUTPUT_NAME)
+    try:
+        seqinfo = parse_seqinfo_file(seqinfo_uri, storage.read_bytes(seqinfo_uri))
+    except storage.ObjectNotFound:
+        raise JobError(f"{seqinfo_uri}: aligned seqinfo file not found", EXIT_USAGE) from None
+    try:
+        html = report_html(text, seqinfo, prov)
+    except AlignmentFormatError as err:
+        raise JobError(f"{alignment_uri}: {err}") from None
+    log(JOB, "report", output=write_report(results_prefix, html))
+
+
+def _read_alignment(results_prefix: str) -> tuple[str, str]:
+    """URI and text of the prefix's Clustal alignment."""
+    alignment_uri = storage.join(results_prefix, ALIGNMENT_NAME)
+    try:
+        return alignment_uri, _decode(alignment_uri, storage.read_bytes(alignment_uri))
+    except storage.ObjectNotFound:
+        raise JobError(f"{alignment_uri}: alignment file not found", EXIT_USAGE) from None
 
 
 def _read_seqinfo_files(uris: list[str]) -> Iterator[dict[str, SeqInfo]]:
