@@ -18,11 +18,6 @@ class AlignmentFormatError(ValueError):
 
 def read_clustal_rows(text: str) -> list[tuple[str, str]]:
     """``(record id, gapped row)`` of every row of the first alignment in ``text``."""
-    return read_clustal(text)[0]
-
-
-def read_clustal(text: str) -> tuple[list[tuple[str, str]], str]:
-    """The rows of the first alignment in ``text`` and its conservation line (``*:.``)."""
     try:
         alignment = next(iter(_parse(io.StringIO(text), "clustal")))
     except StopIteration:
@@ -36,5 +31,4 @@ def read_clustal(text: str) -> tuple[list[tuple[str, str]], str]:
     widths = {len(row) for _, row in rows}
     if len(widths) != 1:
         raise AlignmentFormatError("not a Clustal alignment (rows of different lengths)")
-    consensus = str(alignment.column_annotations.get("clustal_consensus", ""))
-    return rows, consensus.ljust(widths.pop())
+    return rows

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from pavi_seqinfo_align.clustal import read_clustal
 from pavi_seqinfo_align.models import AlignedVariant, SeqInfo, SeqVariant
 from pavi_seqinfo_align.report_assets import NUCLEOTIDES
+from pavi_seqinfo_align.report_clustal import read_blocks
 from pavi_seqinfo_align.report_html import page
 
 Alphabet = Literal["protein", "nucleotide"]
@@ -96,7 +96,7 @@ def prepare(
     alphabet: Alphabet | None = None,
 ) -> ReportData:
     """Parse the alignment, number the variants and place their marks."""
-    rows, conservation = read_clustal(alignment_text)
+    rows, conservation = read_blocks(alignment_text)
     header = alignment_text.lstrip().split("\n", 1)[0]
     data = ReportData(
         rows=rows,

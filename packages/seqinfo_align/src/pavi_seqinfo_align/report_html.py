@@ -97,7 +97,7 @@ def _blocks(data: ReportData, width: int, titles: Mapping[int, str]) -> list[str
                 row, start, end, classes=classes, marks=data.marks.get(index, {}), titles=titles
             )
             filler = " " * (pad - min(len(name), NAME_WIDTH))
-            lines.append(f'{names[index]}{filler}<span class="s">{cells}</span> {counts[index]}')
+            lines.append(f"{names[index]}{filler}<span class=s>{cells}</span> {counts[index]}")
         lines.append(f'{" " * pad}<span class="q">{escape(data.conservation[start:end])}</span>')
         out.append(f'<pre class="aln" id="b{number}" data-col="{start + 1}">' + "\n".join(lines))
         out.append("</pre>")
@@ -158,7 +158,7 @@ def _residues(chunk: str, classes: Mapping[str, str]) -> str:
     out = []
     for cls, run in groupby(chunk, lambda c: classes.get(c.upper())):
         text = escape("".join(run))
-        out.append(text if cls is None else f'<i class="{cls}">{text}</i>')
+        out.append(text if cls is None else f"<i class={cls}>{text}</i>")
     return "".join(out)
 
 
