@@ -193,3 +193,19 @@ def test_report_only_on_s3_without_results(
     result = run_console(main, ["--report-only", "--results-prefix", f"s3://{s3_bucket}/none/"])
     _assert_one_line_error(result, 2, f"s3://{s3_bucket}/none/alignment-output.aln", "not found")
     assert _keys(s3, s3_bucket) == []
+
+
+def test_report_write_failure_leaves_no_partial_file(
+    work_results: tuple[Path, Path], run_console: RunConsole
+) -> None:
+    work, results = work_results
+    _stage(work, results)
+    (results / "report.html").mkdir()  # the rename onto it fails
+    args = ["--work-prefix", str(work), "--results-prefix", str(results)]
+    result = run_console(main, args)
+    assert result.code == 1
+    assert result.last.startswith("pavi-seqinfo-align: error: ")
+    assert "report.html" in result.last
+    names = sorted(p.name for p in results.iterdir())
+    assert names == ["aligned_seq_info.json", "alignment-output.aln", "report.html"]
+    assert list((results / "report.html").iterdir()) == []
