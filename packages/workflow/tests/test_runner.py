@@ -96,7 +96,7 @@ def test_manifest_records_checksums_versions_and_commands(
     assert done.returncode == 0, done.stderr
     manifest = json.loads((out / "run.json").read_text())
     assert manifest["request"]["sha256"] == hashlib.sha256(request.read_bytes()).hexdigest()
-    assert manifest["versions"]["pavi-workflow"] == "0.1.0"
+    assert manifest["versions"]["pavi-workflow"] == "0.2.0"
     assert set(manifest["versions"]) >= {
         "pavi-seq-retrieval",
         "pavi-alignment",

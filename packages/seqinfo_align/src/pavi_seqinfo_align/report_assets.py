@@ -54,9 +54,9 @@ tr.on td{background:#fff4b3}.bad{color:#b00020}
 .c{background:#f08080}.g{background:#f09048}.r{background:#c0c000}.a{background:#15a4a4}
 .A{background:#64d864}.C{background:#74a9ff}.G{background:#ffb13d}.T,.U{background:#ff6e6e}
 i{font-style:normal}td.nw{white-space:nowrap}td.id{overflow-wrap:anywhere;min-width:12em}
-mark{background:none;color:inherit}mark i{background:none}
+mark{background:none;color:inherit}mark.v i,mark.w i{background:none}
 mark.v{background:#111;color:#fff;font-weight:700}
-mark.w{background:#fff;color:#000;box-shadow:inset 0 0 0 2px #111}
+mark.w{background:#fff;color:#000;box-shadow:inset 0 -3px 0 #111}
 mark.on{background:#ff2d95;color:#fff;box-shadow:none}
 """
 
