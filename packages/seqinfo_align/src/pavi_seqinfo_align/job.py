@@ -13,7 +13,8 @@ from pavi_common_s3.joblog import EXIT_USAGE, JobError, log
 from pavi_seqinfo_align.clustal import AlignmentFormatError, read_clustal_rows
 from pavi_seqinfo_align.merge import MappingError, align_seqinfo, merge_seqinfo, to_json
 from pavi_seqinfo_align.models import SeqInfo, SeqInfoError, parse_seqinfo
-from pavi_seqinfo_align.report_job import provenance, report_html, write_report
+from pavi_seqinfo_align.report import render_report
+from pavi_seqinfo_align.report_job import provenance, write_report
 
 JOB = "pavi-seqinfo-align"
 SEQINFO_PATTERN = "*-seqinfo.json"
@@ -47,9 +48,9 @@ def run(
     except MappingError as err:
         raise JobError(f"{alignment_uri}: {err}") from None
 
-    html = None
+    html = None  # rendered before anything is written: a failure leaves no output
     if prov is not None:
-        html = report_html(text, {name: value.info for name, value in output.items()}, prov)
+        html = render_report(text, {name: value.info for name, value in output.items()}, prov)
     output_uri = storage.join(results_prefix, OUTPUT_NAME)
     storage.write_text(output_uri, json.dumps(to_json(output)))
     report_uri = None if html is None else write_report(results_prefix, html)
@@ -74,7 +75,7 @@ def run_report(results_prefix: str, request: str | None = None) -> None:
     except storage.ObjectNotFound:
         raise JobError(f"{seqinfo_uri}: aligned seqinfo file not found", EXIT_USAGE) from None
     try:
-        html = report_html(text, seqinfo, prov)
+        html = render_report(text, seqinfo, prov)
     except AlignmentFormatError as err:
         raise JobError(f"{alignment_uri}: {err}") from None
     log(JOB, "report", output=write_report(results_prefix, html))

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 
 import pavi_common_s3 as storage
 from pavi_common_s3.joblog import EXIT_USAGE, JobError
 
-from pavi_seqinfo_align.models import SeqInfo
-from pavi_seqinfo_align.report import Provenance, render_report
+from pavi_seqinfo_align.report import Provenance
 
 REPORT_NAME = "report.html"
 #: Distributions whose versions the report names (those this job runs with).
@@ -38,11 +36,6 @@ def provenance(request_uri: str | None) -> Provenance:
         request_sha256=digest,
         request=request_uri,
     )
-
-
-def report_html(alignment_text: str, seqinfo: Mapping[str, SeqInfo], prov: Provenance) -> str:
-    """The page (rendered before anything is written, so a failure leaves no file)."""
-    return render_report(alignment_text, seqinfo, prov)
 
 
 def write_report(results_prefix: str, html: str) -> str:
