@@ -235,3 +235,14 @@ def test_generated_alignments_stay_small(
                 assert view.variant_columns(variant_id) == marks
     assert sizes[40] < 350_000
     assert sizes[1000] < 8_000_000
+
+
+def test_one_sequence_without_variants(parse_report: ParseReport) -> None:
+    aln = "CLUSTAL O(1.2.4) multiple sequence alignment\n\n\nonly      MKVLAG\t6\n"
+    html = render_report(aln, {"only": parse_seqinfo({})}, PROV)
+    view = parse_report(html)
+    assert view.rows == {"only": "MKVLAG"}
+    assert view.marks == {}
+    assert view.conservation == "      "
+    assert "No embedded variants." in html
+    assert "<td>only</td><td class='n'>6</td>" in html

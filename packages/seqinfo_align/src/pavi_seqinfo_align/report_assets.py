@@ -49,7 +49,6 @@ th,td{border-bottom:1px solid #ddd;padding:3px 6px;text-align:left;vertical-alig
 th{background:#f3f3f3;position:sticky;top:0}td.n{text-align:right}
 tr.on td{background:#fff4b3}.bad{color:#b00020}
 .legend{display:flex;flex-wrap:wrap;gap:4px 14px;align-items:center;margin:8px 0}
-.legend pre{margin:0;display:inline}
 .h{background:#80a0f0}.k{background:#f01505}.d{background:#c048c0}.p{background:#15c015}
 .c{background:#f08080}.g{background:#f09048}.r{background:#c0c000}.a{background:#15a4a4}
 .A{background:#64d864}.C{background:#74a9ff}.G{background:#ffb13d}.T,.U{background:#ff6e6e}

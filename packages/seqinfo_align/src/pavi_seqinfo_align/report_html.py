@@ -62,12 +62,12 @@ def _header(data: ReportData) -> str:
     )
     legend = PROTEIN_LEGEND if data.alphabet == "protein" else NUCLEOTIDE_LEGEND
     chips = "".join(
-        f'<span><pre><i class="{cls}">{letters}</i></pre> {what}</span>'
+        f'<span><i class="{cls} mono">{letters}</i> {what}</span>'
         for cls, letters, what in legend
     )
     marks = (
-        '<span><pre><mark class="v">X</mark></pre> variant on its sequence</span>'
-        '<span><pre><mark class="w">X</mark></pre> same columns on the reference</span>'
+        '<span><mark class="v mono">X</mark> variant on its sequence</span>'
+        '<span><mark class="w mono">X</mark> same columns on the reference</span>'
     )
     return (
         f'<header><h1>PAVI alignment report</h1><p class="meta">{summary}</p>'
