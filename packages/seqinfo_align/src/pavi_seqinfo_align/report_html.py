@@ -62,8 +62,7 @@ def _header(data: ReportData) -> str:
     )
     legend = PROTEIN_LEGEND if data.alphabet == "protein" else NUCLEOTIDE_LEGEND
     chips = "".join(
-        f'<span><i class="{cls} mono">{letters}</i> {what}</span>'
-        for cls, letters, what in legend
+        f'<span><i class="{cls} mono">{letters}</i> {what}</span>' for cls, letters, what in legend
     )
     marks = (
         '<span><mark class="v mono">X</mark> variant on its sequence</span>'
