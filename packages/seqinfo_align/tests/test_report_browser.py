@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import struct
 import subprocess
@@ -149,3 +150,29 @@ def test_dom_marks_the_variant_columns(
             checked += 1
     assert checked == sum(len(v.get("embedded_variants") or []) for v in document.values())
     assert checked >= 5
+
+
+def test_hovering_a_mark_highlights_its_variant(
+    chromium: str, tmp_path: Path, run_console: RunConsole
+) -> None:
+    """The page's hover script, driven by a synthetic mouseover on the first alignment mark."""
+    report, _ = _report("syn-indels", tmp_path, run_console)
+    hover = (
+        "<script>document.querySelector('pre.aln mark.v').dispatchEvent("
+        "new MouseEvent('mouseover', {bubbles: true}))</script>"
+    )
+    page = tmp_path / "hovered.html"
+    page.write_text(report.read_text().replace("</body>", hover + "</body>"))
+    dom = _chromium(chromium, tmp_path / "profile", "--dump-dom", page.as_uri()).stdout.decode()
+    tags = re.findall(r"<(\w+)([^>]*)>", dom)
+    lit = [(tag, _attr(attrs, "data-v")) for tag, attrs in tags if "on" in _attr(attrs, "class")]
+    marks = [_attr(a, "data-v") for t, a in tags if t == "mark" and "v" in _attr(a, "class")]
+    number = next(numbers for numbers in marks if numbers)[0]  # the first mark in the alignment
+    assert lit, "nothing was highlighted"
+    assert all(number in numbers for _, numbers in lit)
+    assert sorted(tag for tag, _ in lit) == ["mark", "mark", "tr"]  # its row, its reference's
+
+
+def _attr(attrs: str, name: str) -> list[str]:
+    found = re.search(rf'\b{name}="([^"]*)"', attrs)
+    return found.group(1).split() if found else []
