@@ -1,4 +1,5 @@
-"""Fixtures of the seqinfo_align tests: schema validators, job runner, case folders."""
+"""Fixtures of the seqinfo_align tests: schema validators, job runner, report parser, generated
+alignments."""
 
 from __future__ import annotations
 
