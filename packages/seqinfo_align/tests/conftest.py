@@ -1,9 +1,14 @@
-"""Fixtures of the seqinfo_align tests: schema validators, job runner, case folders."""
+"""Fixtures of the seqinfo_align tests: schema validators, job runner, report parser, generated
+alignments."""
 
 from __future__ import annotations
 
+import json
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -70,3 +75,151 @@ def variant(**changes: Any) -> dict[str, Any]:
 def make_variant() -> Callable[..., dict[str, Any]]:
     """Factory of valid variant objects (keyword arguments override members)."""
     return variant
+
+
+class _ReportParser(HTMLParser):
+    """Reads a report page: rows, marks and conservation of the blocks; the variants table."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.marks: dict[tuple[str, str, int], set[int]] = {}
+        self.rows: dict[str, str] = {}
+        self.conservation = ""
+        self.variant_ids: dict[int, str] = {}
+        self.block_col = 0
+        self.col = 0
+        self.name = ""
+        self.where = ""  # "name", "seq", "cons", "id" or ""
+        self.mark: tuple[str, list[int]] | None = None
+        self.variant = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attr = dict(attrs)
+        classes = (attr.get("class") or "").split()
+        if tag == "pre" and "aln" in classes:
+            self.block_col = int(attr["data-col"] or 0)
+        elif self.block_col and tag == "b":
+            self.where, self.name = "name", ""
+        elif self.block_col and tag == "span" and "s" in classes:
+            self.where, self.col = "seq", self.block_col
+        elif self.block_col and tag == "span" and "q" in classes:
+            self.where = "cons"
+        elif self.where == "seq" and tag == "mark":
+            self.mark = (classes[0], [int(n) for n in (attr.get("data-v") or "").split()])
+        elif tag == "tr" and attr.get("data-v"):
+            self.variant = int(attr["data-v"] or 0)
+        elif tag == "td" and self.variant and "id" in classes:
+            self.where = "id"
+            self.variant_ids[self.variant] = ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "pre":
+            self.block_col = 0
+        elif tag == "mark":
+            self.mark = None
+        elif tag in {"b", "span", "td"} and self.where != "" and (tag != "span" or not self.mark):
+            self.where = ""
+
+    def handle_data(self, data: str) -> None:
+        if self.where == "name":
+            self.name += data
+        elif self.where == "cons":
+            self.conservation += data
+        elif self.where == "id":
+            self.variant_ids[self.variant] += data
+        elif self.where == "seq":
+            self.rows[self.name] = self.rows.get(self.name, "") + data
+            columns = range(self.col, self.col + len(data))
+            self.col += len(data)
+            if self.mark is not None:
+                kind, numbers = self.mark
+                for number in numbers:
+                    self.marks.setdefault((self.name, kind, number), set()).update(columns)
+
+
+@dataclass(frozen=True)
+class ReportView:
+    """What a report page shows: rows and marks of its blocks, its variants table."""
+
+    #: (row name, mark class "v" or "w", variant number) -> 1-based alignment columns.
+    marks: dict[tuple[str, str, int], set[int]]
+    rows: dict[str, str]
+    conservation: str
+    variant_ids: dict[int, str]
+
+    def variant_columns(self, variant_id: str) -> dict[tuple[str, str], set[int]]:
+        """(row name, mark class) -> columns marked for the variant with this id."""
+        numbers = {n for n, text in self.variant_ids.items() if text == variant_id}
+        return {(name, kind): cols for (name, kind, n), cols in self.marks.items() if n in numbers}
+
+
+def read_report(html: str) -> ReportView:
+    """Parse a report, as written or as a browser's DOM dump."""
+    parser = _ReportParser()
+    parser.feed(html)
+    parser.close()
+    return ReportView(parser.marks, parser.rows, parser.conservation, parser.variant_ids)
+
+
+@pytest.fixture
+def parse_report() -> Callable[[str], ReportView]:
+    """:func:`read_report` as a fixture (tests cannot import this module)."""
+    return read_report
+
+
+def synthetic(count: int, columns: int = 480, seed: int = 7) -> tuple[str, dict[str, Any]]:
+    """A Clustal alignment of ``count`` protein rows (ref/alt pairs of a family, one variant per
+    alt) and its aligned seqinfo document."""
+    rng = random.Random(seed)
+    residues = "ACDEFGHIKLMNPQRSTVWY"
+    base = [rng.choice(residues) for _ in range(columns)]
+    rows: list[tuple[str, str]] = []
+    document: dict[str, Any] = {}
+    for entry in range(count // 2):
+        row = [c if c == "-" or rng.random() > 0.1 else rng.choice(residues) for c in base]
+        gap, length = rng.randrange(columns - 20), rng.randrange(20)
+        row[gap : gap + length] = ["-"] * length
+        alt = list(row)
+        column = rng.choice([i for i, c in enumerate(row) if c != "-"])
+        alt[column] = rng.choice(residues.replace(row[column], ""))
+        position = sum(1 for c in row[: column + 1] if c != "-")
+        name = f"gene{entry:04d}-1.1"
+        rows += [(f"{name}_ref", "".join(row)), (f"{name}_alt", "".join(alt))]
+        document[f"{name}_ref"] = {}
+        document[f"{name}_alt"] = {
+            "embedded_variants": [
+                {
+                    **variant(variant_id=f"NC_0000{entry:04d}.1:g.{1000 + entry}C>A"),
+                    "seq_start_pos": position,
+                    "seq_end_pos": position,
+                    "alignment_start_pos": column + 1,
+                    "alignment_end_pos": column + 1,
+                }
+            ]
+        }
+    return _clustal(rows), document
+
+
+def _clustal(rows: list[tuple[str, str]], width: int = 60) -> str:
+    pad = max(len(name) for name, _ in rows) + 6
+    counts = [0] * len(rows)
+    blocks = []
+    for start in range(0, len(rows[0][1]), width):
+        lines = []
+        for index, (name, row) in enumerate(rows):
+            chunk = row[start : start + width]
+            counts[index] += len(chunk) - chunk.count("-")
+            lines.append(f"{name.ljust(pad)}{chunk}\t{counts[index]}")
+        conserved = "".join(
+            "*" if len({row[c] for _, row in rows}) == 1 and rows[0][1][c] != "-" else " "
+            for c in range(start, min(start + width, len(rows[0][1])))
+        )
+        lines.append(" " * pad + conserved)
+        blocks.append("\n".join(lines) + "\n")
+    return "CLUSTAL O(1.2.4) multiple sequence alignment\n\n\n" + "\n".join(blocks)
+
+
+@pytest.fixture
+def synthetic_results() -> Callable[[int], tuple[str, dict[str, Any]]]:
+    """:func:`synthetic` as a fixture: (Clustal text, aligned seqinfo document)."""
+    return synthetic

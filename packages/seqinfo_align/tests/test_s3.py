@@ -37,7 +37,8 @@ def test_parity_on_s3(
     produced = s3.get_object(Bucket=s3_bucket, Key=out_key)["Body"].read()
     assert produced == (expected / "aligned_seq_info.json").read_bytes()
     validators.aligned.validate(json.loads(produced))
-    assert _keys(s3, s3_bucket) == sorted([*staged, aln_key, out_key])
+    report_key = f"{prefix}/results/report.html"
+    assert _keys(s3, s3_bucket) == sorted([*staged, aln_key, out_key, report_key])
 
 
 def test_missing_alignment_on_s3(s3: Any, s3_bucket: str, run_merge: RunMerge) -> None:

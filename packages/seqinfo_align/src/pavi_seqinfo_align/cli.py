@@ -8,15 +8,14 @@ import click
 from pavi_common_s3.errors import StorageError
 from pavi_contracts.harness import run_main
 
-from pavi_seqinfo_align.job import JOB, MergeOptions, run
+from pavi_seqinfo_align.job import JOB, MergeOptions, run, run_report
 
 
 @click.command(name=JOB, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--work-prefix",
-    required=True,
     metavar="URI",
-    help="Prefix holding the retrieval outputs (*-seqinfo.json).",
+    help="Prefix holding the retrieval outputs (*-seqinfo.json); required unless --report-only.",
 )
 @click.option(
     "--results-prefix",
@@ -24,9 +23,35 @@ from pavi_seqinfo_align.job import JOB, MergeOptions, run
     metavar="URI",
     help="Prefix holding alignment-output.aln; aligned_seq_info.json is written there.",
 )
-def command(work_prefix: str, results_prefix: str) -> None:
+@click.option(
+    "--report/--no-report",
+    default=True,
+    show_default=True,
+    help="Also write report.html (the alignment with its variants marked) there.",
+)
+@click.option("--request", metavar="URI", help="The run's request file (its sha256 is reported).")
+@click.option(
+    "--report-only",
+    is_flag=True,
+    help="Only write report.html again, from the results prefix's alignment-output.aln and "
+    "aligned_seq_info.json.",
+)
+def command(
+    work_prefix: str | None,
+    results_prefix: str,
+    report: bool,
+    request: str | None,
+    report_only: bool,
+) -> None:
     """Merge the seqinfo files and add the alignment columns of embedded variants."""
-    run(MergeOptions(work_prefix, results_prefix))
+    if report_only:
+        if work_prefix is not None or not report:
+            raise click.UsageError("--report-only takes neither --work-prefix nor --no-report")
+        run_report(results_prefix, request)
+        return
+    if work_prefix is None:
+        raise click.UsageError("Missing option '--work-prefix'")
+    run(MergeOptions(work_prefix, results_prefix, report=report, request=request))
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -17,6 +17,8 @@ from pavi_contracts.jobs import MERGE
 from pavi_seqinfo_align.clustal import AlignmentFormatError, read_clustal_rows
 from pavi_seqinfo_align.merge import MappingError, align_seqinfo, merge_seqinfo, to_json
 from pavi_seqinfo_align.models import SeqInfo, SeqInfoError, parse_seqinfo
+from pavi_seqinfo_align.report import render_report
+from pavi_seqinfo_align.report_job import provenance, write_report
 
 JOB = MERGE.script
 READ_WORKERS = 8
@@ -24,27 +26,30 @@ READ_WORKERS = 8
 
 @dataclass(frozen=True)
 class MergeOptions:
-    """What one merge needs: where the seqinfo files are and where the results go."""
+    """What one merge needs: where the seqinfo files are, where the results go, the report."""
 
     work_prefix: str
     results_prefix: str
+    #: Also write ``report.html``.
+    report: bool = True
+    #: The run's request (its sha256 goes into the report's provenance).
+    request: str | None = None
 
 
 def run(options: MergeOptions) -> None:
-    """Merge every ``*-seqinfo.json`` of the work prefix and write the aligned result."""
+    """Merge every ``*-seqinfo.json`` of the work prefix and write the aligned result, and
+    ``report.html`` beside it unless the options turn it off."""
     work_prefix, results_prefix = options.work_prefix, options.results_prefix
+    prov = provenance(options.request) if options.report else None
     uris = storage.list_uris(work_prefix, SEQINFO_PATTERN)
     if not uris:
         raise JobError(f"no {SEQINFO_PATTERN} files under {work_prefix}", EXIT_USAGE)
     log(JOB, "start", seqinfo_files=len(uris), work_prefix=work_prefix)
     merged = merge_seqinfo(zip(uris, _read_seqinfo_files(uris), strict=True))
 
-    alignment_uri = storage.join(results_prefix, ALIGNMENT_OUTPUT)
+    alignment_uri, text = _read_alignment(results_prefix)
     try:
-        text = _decode(alignment_uri, storage.read_bytes(alignment_uri))
         rows = read_clustal_rows(text)
-    except storage.ObjectNotFound:
-        raise JobError(f"{alignment_uri}: alignment file not found", EXIT_USAGE) from None
     except AlignmentFormatError as err:
         raise JobError(f"{alignment_uri}: {err}") from None
 
@@ -53,8 +58,12 @@ def run(options: MergeOptions) -> None:
     except MappingError as err:
         raise JobError(f"{alignment_uri}: {err}") from None
 
+    html = None  # rendered before anything is written: a failure leaves no output
+    if prov is not None:
+        html = render_report(text, {name: value.info for name, value in output.items()}, prov)
     output_uri = storage.join(results_prefix, ALIGNED_SEQINFO)
     storage.write_text(output_uri, json.dumps(to_json(output)))
+    report_uri = None if html is None else write_report(results_prefix, html)
     log(
         JOB,
         "done",
@@ -62,7 +71,33 @@ def run(options: MergeOptions) -> None:
         alignment_rows=len(rows),
         aligned_records=sum(1 for value in output.values() if value.aligned_record),
         output=output_uri,
+        report=report_uri,
     )
+
+
+def run_report(results_prefix: str, request: str | None = None) -> None:
+    """Write ``report.html`` again from the alignment and aligned_seq_info.json of a prefix."""
+    prov = provenance(request)
+    alignment_uri, text = _read_alignment(results_prefix)
+    seqinfo_uri = storage.join(results_prefix, ALIGNED_SEQINFO)
+    try:
+        seqinfo = parse_seqinfo_file(seqinfo_uri, storage.read_bytes(seqinfo_uri))
+    except storage.ObjectNotFound:
+        raise JobError(f"{seqinfo_uri}: aligned seqinfo file not found", EXIT_USAGE) from None
+    try:
+        html = render_report(text, seqinfo, prov)
+    except AlignmentFormatError as err:
+        raise JobError(f"{alignment_uri}: {err}") from None
+    log(JOB, "report", output=write_report(results_prefix, html))
+
+
+def _read_alignment(results_prefix: str) -> tuple[str, str]:
+    """URI and text of the prefix's Clustal alignment."""
+    alignment_uri = storage.join(results_prefix, ALIGNMENT_OUTPUT)
+    try:
+        return alignment_uri, _decode(alignment_uri, storage.read_bytes(alignment_uri))
+    except storage.ObjectNotFound:
+        raise JobError(f"{alignment_uri}: alignment file not found", EXIT_USAGE) from None
 
 
 def _read_seqinfo_files(uris: list[str]) -> Iterator[dict[str, SeqInfo]]:

@@ -1,5 +1,5 @@
-"""``pavi``: run a request locally, print the state machine or the request schema, and drive
-executions in AWS (submit, status, results, logs).
+"""``pavi``: run a request locally, print the state machine or the request schema, rebuild a
+run's HTML report, and drive executions in AWS (submit, status, results, logs).
 
 Errors are one line ``pavi: error: …`` on stderr; exit 2 for a bad request or usage, 1 otherwise.
 """
@@ -30,6 +30,7 @@ from pavi_workflow.executors import (
     find_engine,
     local_mounts,
 )
+from pavi_workflow.report import ReportError, rebuild
 from pavi_workflow.request import (
     DEFAULT_MAX_ENTRIES,
     RequestError,
@@ -316,3 +317,18 @@ def logs(arn: str, log_group: str | None) -> None:
         if line.job_id in retried:
             where += f" attempt {line.attempt}"
         click.echo(f"[{where}] {line.message}")
+
+
+@main.command()
+@click.argument("results", metavar="RESULTS")
+@click.option("--request", metavar="URI", help="The run's request file (its sha256 is reported).")
+def report(results: str, request: str | None) -> None:
+    """Write RESULTS/report.html again from the results there (a folder or an s3:// prefix).
+
+    A `pavi run` folder may be given for its results/ folder. Prints the report's URI.
+    """
+    try:
+        done = rebuild(results, request)
+    except ReportError as err:
+        fail(str(err), err.exit_code)
+    click.echo(done.uri)

@@ -1,0 +1,68 @@
+"""The report's colour scheme, stylesheet and hover script (all inlined into the page)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+#: Protein residues -> CSS class (Clustal X colour groups, by residue type).
+PROTEIN_CLASSES: Final = {
+    **dict.fromkeys("AILMFWV", "h"),  # hydrophobic: blue
+    **dict.fromkeys("KR", "k"),  # positive: red
+    **dict.fromkeys("DE", "d"),  # negative: magenta
+    **dict.fromkeys("NQST", "p"),  # polar: green
+    "C": "c",  # cysteine: pink
+    "G": "g",  # glycine: orange
+    "P": "r",  # proline: yellow
+    **dict.fromkeys("HY", "a"),  # aromatic: cyan
+}
+#: Nucleotides -> CSS class (one colour per base).
+NUCLEOTIDE_CLASSES: Final = {base: base for base in "ACGTU"}
+NUCLEOTIDES: Final = frozenset("ACGTUN")
+
+#: (class, residues, what) of each legend chip.
+PROTEIN_LEGEND: Final = (
+    ("h", "AILMFWV", "hydrophobic"),
+    ("k", "KR", "positive"),
+    ("d", "DE", "negative"),
+    ("p", "NQST", "polar"),
+    ("c", "C", "cysteine"),
+    ("g", "G", "glycine"),
+    ("r", "P", "proline"),
+    ("a", "HY", "aromatic"),
+)
+NUCLEOTIDE_LEGEND: Final = (("A", "A", ""), ("C", "C", ""), ("G", "G", ""), ("T", "T", ""))
+
+STYLE: Final = """
+body{font:14px/1.45 "DejaVu Sans",system-ui,sans-serif;margin:0 18px 40px;color:#1d1d1f}
+h1{font-size:20px;margin:14px 0 2px}h2{font-size:16px;margin:18px 0 6px}
+nav a,a{color:#0645ad}nav a{margin-right:14px}
+.meta{color:#555;margin:2px 0}dl{display:flex;flex-wrap:wrap;gap:2px 18px;margin:4px 0}
+dt{color:#666}dt::after{content:":"}dd{margin:0 0 0 4px;font-family:"DejaVu Sans Mono",monospace}
+dl div{display:flex}
+pre,.mono{font:13px/1.3 "DejaVu Sans Mono",Menlo,Consolas,monospace}
+pre{margin:0 0 14px}pre b{font-weight:600}.u,.q{color:#777}
+.grid{display:grid;grid-template-columns:max-content minmax(320px,1fr);gap:28px;align-items:start}
+aside{position:sticky;top:0;max-height:100vh;overflow:auto}
+@media(max-width:1100px){.grid{grid-template-columns:1fr}aside{position:static;max-height:none}}
+table{border-collapse:collapse;font-size:13px}
+th,td{border-bottom:1px solid #ddd;padding:3px 6px;text-align:left;vertical-align:top}
+th{background:#f3f3f3;position:sticky;top:0}td.n{text-align:right}
+tr.on td{background:#fff4b3}.bad{color:#b00020}
+.legend{display:flex;flex-wrap:wrap;gap:4px 14px;align-items:center;margin:8px 0}
+.h{background:#80a0f0}.k{background:#f01505}.d{background:#c048c0}.p{background:#15c015}
+.c{background:#f08080}.g{background:#f09048}.r{background:#c0c000}.a{background:#15a4a4}
+.A{background:#64d864}.C{background:#74a9ff}.G{background:#ffb13d}.T,.U{background:#ff6e6e}
+i{font-style:normal}td.nw{white-space:nowrap}td.id{overflow-wrap:anywhere;min-width:12em}
+mark{background:none;color:inherit}mark.v i,mark.w i{background:none}
+mark.v{background:#111;color:#fff;font-weight:700}
+mark.w{background:#fff;color:#000;box-shadow:inset 0 -3px 0 #111}
+mark.on{background:#ff2d95;color:#fff;box-shadow:none}
+"""
+
+SCRIPT: Final = """
+document.addEventListener("mouseover",function(e){
+document.querySelectorAll(".on").forEach(function(x){x.classList.remove("on")});
+var t=e.target.closest("[data-v]");if(!t)return;
+t.getAttribute("data-v").split(" ").forEach(function(v){
+document.querySelectorAll('[data-v~="'+v+'"]').forEach(function(x){x.classList.add("on")})})});
+"""

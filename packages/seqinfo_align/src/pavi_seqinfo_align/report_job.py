@@ -1,0 +1,46 @@
+"""Writing ``report.html`` into a results prefix (after the merge, or from existing results)."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+
+import pavi_common_s3 as storage
+from pavi_contracts.exits import EXIT_USAGE
+from pavi_contracts.harness import JobError
+
+from pavi_seqinfo_align.report import Provenance
+
+REPORT_NAME = "report.html"
+#: Distributions whose versions the report names (those this job runs with).
+DISTRIBUTIONS = ("pavi-seqinfo-align", "pavi-contracts", "pavi-common-s3")
+
+
+def provenance(request_uri: str | None) -> Provenance:
+    """Versions, the request's sha256 (read from ``request_uri`` when given) and now (UTC)."""
+    digest = None
+    if request_uri is not None:
+        try:
+            digest = hashlib.sha256(storage.read_bytes(request_uri)).hexdigest()
+        except storage.ObjectNotFound:
+            raise JobError(f"{request_uri}: request file not found", EXIT_USAGE) from None
+    versions = {}
+    for dist in DISTRIBUTIONS:
+        try:
+            versions[dist] = version(dist)
+        except PackageNotFoundError:
+            versions[dist] = "not installed"
+    return Provenance(
+        versions=versions,
+        generated=datetime.now(UTC).replace(microsecond=0),
+        request_sha256=digest,
+        request=request_uri,
+    )
+
+
+def write_report(results_prefix: str, html: str) -> str:
+    """Write ``RESULTS/report.html`` (atomically, locally and on S3); return its URI."""
+    uri = storage.join(results_prefix, REPORT_NAME)
+    storage.write_text(uri, html)
+    return uri
