@@ -42,6 +42,9 @@ REPO = Path(__file__).resolve().parents[3]
 NODE_BIN = REPO / "node_modules" / ".bin"
 REGION = "us-east-1"
 JOB_FOLDERS = ("seq_retrieval", "alignment", "seqinfo_align")
+#: Chunk size of the moto pipeline: small, so that the cases' 4-8 entries make several chunks
+#: and a short last one.
+ENTRIES_PER_JOB = 2
 #: The job definitions' log group (what the stack names it, not Batch's default).
 LOG_GROUP = "/aws/batch/pavi-test"
 MOTO_CONFIG: Any = {
@@ -192,6 +195,7 @@ class Pipeline:
     bucket: str
     definition: dict[str, Any]
     executions: list[str] = field(default_factory=list)
+    entries_per_job: int = ENTRIES_PER_JOB
 
     def execute(self, request: Any, name: str) -> dict[str, Any]:
         """Start an execution and wait for its end; return describe_execution."""
@@ -278,6 +282,7 @@ def pipeline(sfn_shim: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pipeli
                 job_queue=queue,
                 job_definitions={job.step: definitions[job.script] for job in JOBS},
                 bucket=bucket,
+                entries_per_job=ENTRIES_PER_JOB,
             )
         )
         sfn = boto3.client("stepfunctions")

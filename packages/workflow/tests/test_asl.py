@@ -133,10 +133,17 @@ def test_shape_follows_the_decisions() -> None:
     assert definition["TimeoutSeconds"] == 3600
     assert definition["StartAt"] == asl.PREPARE
     assert states[asl.STORE_REQUEST]["Resource"] == "arn:aws:states:::aws-sdk:s3:putObject"
-    assert states[asl.STORE_REQUEST]["Parameters"]["Body.$"] == "$.request"
+    assert states[asl.STORE_REQUEST]["Parameters"]["Body.$"] == "$$.Execution.Input"
+    # The request itself never enters the state: Prepare keeps only ids and index chunks.
+    assert "request.$" not in states[asl.PREPARE]["Parameters"]
+    assert states[asl.PREPARE]["Parameters"]["plan"]["ids.$"] == "$[*].unique_entry_id"
     retrieve = states[asl.RETRIEVE]
     assert retrieve["MaxConcurrency"] == 40
-    assert retrieve["ItemSelector"]["entry.$"] == "$$.Map.Item.Value"
+    assert retrieve["ItemsPath"] == "$.plan.chunks"
+    assert retrieve["ItemSelector"]["entries.$"] == "States.JsonToString($$.Map.Item.Value)"
+    # Nothing proportional to the request goes past the Map.
+    assert retrieve["ResultSelector"] == {"jobs.$": "States.ArrayLength($)"}
+    assert retrieve["ResultPath"] == "$.plan"
     assert retrieve["ItemProcessor"]["ProcessorConfig"] == {"Mode": "INLINE"}
     tasks = [
         retrieve["ItemProcessor"]["States"][RETRIEVAL.state_name],
@@ -153,7 +160,7 @@ def test_shape_follows_the_decisions() -> None:
         assert task["Catch"][0]["ErrorEquals"] == ["States.ALL"]
     text = json.dumps(definition)
     assert "Lambda" not in text
-    assert '"--entry", "' not in text  # no `.$` values hidden inside arrays
+    assert '"--request", "' not in text  # no `.$` values hidden inside arrays
 
 
 def test_settings_reach_the_definition() -> None:
@@ -183,10 +190,15 @@ def test_moto_submits_the_runner_commands(
     assert output["seq_info"] == f"{prefix}results/aligned_seq_info.json"
 
     plan = plan_run(
-        validate_request(entries, target="local"), f"{prefix}work/", f"{prefix}results/"
+        validate_request(entries, target="local"),
+        f"{prefix}request.json",
+        f"{prefix}work/",
+        f"{prefix}results/",
+        entries_per_job=pipeline.entries_per_job,
     )
     submitted = pipeline.submitted_commands(described["executionArn"])
-    n = len(entries)
+    n = len(plan.retrievals)
+    assert n == -(-len(entries) // pipeline.entries_per_job)  # one job per chunk
     # Retrievals run concurrently: same set, all before the alignment, then the merge.
     expected = sorted(tuple(s.command.argv) for s in plan.retrievals)
     assert sorted(map(tuple, submitted[:n])) == expected
@@ -198,9 +210,10 @@ def test_moto_submits_the_runner_commands(
     events = history(described["executionArn"], sfn=pipeline.sfn)
     transitions = sum(1 for event in events if str(event["type"]).endswith("StateEntered"))
     print(
-        f"{case}: {n} entries, {transitions} transitions, ${transitions * USD_PER_TRANSITION:.6f}"
+        f"{case}: {len(entries)} entries, {n} retrieval jobs, {transitions} transitions, "
+        f"${transitions * USD_PER_TRANSITION:.6f}"
     )
-    assert transitions <= 2 * n + 8
+    assert transitions == n + 6  # Prepare, StoreRequest, Map, one task per chunk, 2 jobs, Done
 
 
 def test_failing_retrieval_fails_the_execution_naming_the_entry(
@@ -216,11 +229,21 @@ def test_failing_retrieval_fails_the_execution_naming_the_entry(
         if t["status"] == "failed"
     ]
     assert failed == ["002_pavF-3.1"]
-    batch_failures.append(lambda command: f'"unique_entry_id":"{failed[0]}"' in " ".join(command))
-    described = pipeline.execute(case_request(case), "exec-failing-entry")
+    request = case_request(case)
+    ids = [entry["unique_entry_id"] for entry in request]
+    index = ids.index(failed[0])
+    batch_failures.append(
+        lambda c: "--entries" in c and index in json.loads(c[c.index("--entries") + 1])
+    )
+    described = pipeline.execute(request, "exec-failing-entry")
     assert described["status"] == "FAILED"
     assert described["error"] == "RetrievalFailed"
-    assert described["cause"].startswith("retrieval of entry 002_pavF-3.1 failed: ")
+    size = pipeline.entries_per_job
+    chunk = ids[index - index % size :][:size]
+    assert described["cause"].startswith(
+        f"retrieval of entries {json.dumps(chunk, separators=(',', ':'))} failed: "
+    )
+    assert failed[0] in chunk
     commands = pipeline.submitted_commands(described["executionArn"])
     assert all(c[0] == "pavi-seq-retrieval" for c in commands)  # alignment never submitted
 
@@ -253,13 +276,16 @@ def test_commands_are_arguments_built_by_the_commands_module() -> None:
     states = build_definition(SETTINGS)["States"]
     retrieve = states[asl.RETRIEVE]["ItemProcessor"]["States"][RETRIEVAL.state_name]
     assert retrieve["Parameters"]["ContainerOverrides"]["Command.$"] == (
-        "States.Array('--entry', States.JsonToString($.entry), '--output-type', 'protein', "
-        "'--output-prefix', $.work_prefix)"
+        "States.Array('--request', $.request_uri, '--entries', $.entries, "
+        "'--output-type', 'protein', '--output-prefix', $.work_prefix)"
     )
-    for state in (ALIGNMENT.state_name, MERGE.state_name):
-        assert states[state]["Parameters"]["ContainerOverrides"]["Command.$"] == (
-            "States.Array('--work-prefix', $.work_prefix, '--results-prefix', $.results_prefix)"
-        )
+    assert states[ALIGNMENT.state_name]["Parameters"]["ContainerOverrides"]["Command.$"] == (
+        "States.Array('--work-prefix', $.work_prefix, '--results-prefix', $.results_prefix)"
+    )
+    assert states[MERGE.state_name]["Parameters"]["ContainerOverrides"]["Command.$"] == (
+        "States.Array('--work-prefix', $.work_prefix, '--results-prefix', $.results_prefix, "
+        "'--request', $.request_uri)"
+    )
     assert asl.states_array(["--a", "X"], {"X": "$.x"}) == "States.Array('--a', $.x)"
     with pytest.raises(ValueError, match="cannot be an unescaped ASL string literal"):
         asl.states_array(["it's"])

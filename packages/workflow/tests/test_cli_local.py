@@ -126,7 +126,9 @@ def test_container_executor_builds_the_engine_command(tmp_path: Path) -> None:
     assert mounts == sorted([genome.parent, variants])
     run_dir = tmp_path / "run"
     executor = ContainerExecutor("/usr/bin/docker", run_dir, tuple(mounts), environ=environ)
-    command = retrieval_command(entries[0], f"{run_dir}/work/", str(variants))
+    command = retrieval_command(
+        f"{run_dir}/work/request.json", [0, 1], f"{run_dir}/work/", str(variants)
+    )
     assert command.argv[0] == "pavi-seq-retrieval"
     argv = executor.argv(command)
     assert argv[:3] == ["/usr/bin/docker", "run", "--rm"]
@@ -147,16 +149,23 @@ def test_container_executor_builds_the_engine_command(tmp_path: Path) -> None:
     image_at = argv.index(f"pavi-seq-retrieval:{version('pavi-seq-retrieval')}")
     # The image's ENTRYPOINT is the script: only the arguments follow the image.
     assert argv[image_at + 1 :] == list(command.args)
-    assert argv[image_at + 1] == "--entry"
+    assert argv[image_at + 1 : image_at + 5] == [
+        "--request",
+        f"{run_dir}/work/request.json",
+        "--entries",
+        "[0,1]",
+    ]
     tagged = ContainerExecutor("docker", run_dir, image_tag="dev", environ=environ).argv(
-        merge_command("/w/", "/r/")
+        merge_command("/w/", "/r/", "/w/request.json")
     )
-    assert tagged[-5:] == [
+    assert tagged[-7:] == [
         "pavi-seqinfo-align:dev",
         "--work-prefix",
         "/w/",
         "--results-prefix",
         "/r/",
+        "--request",
+        "/w/request.json",
     ]
 
 

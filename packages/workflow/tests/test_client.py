@@ -78,26 +78,46 @@ def test_status_mapping(sfn_status: str, state: str) -> None:
     assert client.STATUS_MAP[sfn_status] == state
 
 
-def test_failed_execution_status_names_the_step_and_entry(
+def _selects(command: list[str], index: int) -> bool:
+    """Whether a retrieval command's ``--entries`` SPEC holds ``index``."""
+    return "--entries" in command and index in json.loads(command[command.index("--entries") + 1])
+
+
+def test_failed_execution_status_names_the_step_and_entries(
     pipeline: Any,
     cloud_request: list[dict[str, Any]],
     batch_failures: list[Callable[[list[str]], bool]],
 ) -> None:
-    target = cloud_request[3]["unique_entry_id"]
-    batch_failures.append(lambda c: f'"unique_entry_id":"{target}"' in " ".join(c))
+    ids = [entry["unique_entry_id"] for entry in cloud_request]
+    target = ids[3]  # chunks of 2: the job of entries 2 and 3 fails
+    batch_failures.append(lambda c: _selects(c, 3))
     arn = client.start(cloud_request, state_machine_arn=pipeline.arn, sfn=pipeline.sfn)
     _finish(pipeline, arn)
-    found = client.status(arn, sfn=pipeline.sfn)
+    # What the job's last line says (moto runs no container): one of its two entries failed.
+    (failed,) = batch.describe(
+        batch.failed_jobs(client.history(arn, sfn=pipeline.sfn)), pipeline.batch
+    )
+    assert failed.entry_ids == (ids[2], target)
+    assert failed.log_stream
+    pipeline.logs.create_log_group(logGroupName=LOG_GROUP)
+    last = f"pavi-seq-retrieval: error: entries failed (1 of 2): {target} (entry {target}: x)"
+    _write_logs(pipeline.logs, LOG_GROUP, failed.log_stream, '{"event": "start"}', last)
+
+    found = client.status(
+        arn, sfn=pipeline.sfn, batch_client=pipeline.batch, logs_client=pipeline.logs
+    )
     assert found.state == "FAILED"
     assert found.error == "RetrievalFailed"
     assert found.cause is not None
-    assert found.cause.startswith(f"retrieval of entry {target} failed: ")
+    assert found.cause.startswith(f'retrieval of entries ["{ids[2]}","{target}"] failed: ')
     assert "job " in found.cause  # the DescribeJobs JSON is summarised
+    assert found.failed_entries == (target,)
     with pytest.raises(client.ClientError, match="is FAILED, it has no results"):
         client.results(arn, sfn=pipeline.sfn)
     result = CliRunner().invoke(main, ["status", arn])
     assert result.exit_code == 1
-    assert f"RetrievalFailed: retrieval of entry {target} failed" in result.output
+    assert f"failed entries: {target}\n" in result.output
+    assert f'RetrievalFailed: retrieval of entries ["{ids[2]}","{target}"] failed' in result.output
 
 
 def test_results_are_read_through_common_s3(
@@ -118,10 +138,16 @@ def test_results_are_read_through_common_s3(
     pipeline.s3.put_object(
         Bucket=pipeline.bucket, Key=prefix + "aligned_seq_info.json", Body=b'{"a": {}}'
     )
+    pipeline.s3.put_object(Bucket=pipeline.bucket, Key=prefix + "report.html", Body=b"<html>")
+    assert found.report == f"s3://{pipeline.bucket}/{prefix}report.html"
     assert found.read_alignment() == "CLUSTAL"
     assert found.read_seq_info() == {"a": {}}
     paths = found.download(tmp_path / "dl")
-    assert [p.name for p in paths] == ["alignment-output.aln", "aligned_seq_info.json"]
+    assert [p.name for p in paths] == [
+        "alignment-output.aln",
+        "aligned_seq_info.json",
+        "report.html",
+    ]
     assert (tmp_path / "dl" / "alignment-output.aln").read_bytes() == b"CLUSTAL"
     result = CliRunner().invoke(main, ["results", arn])
     assert result.exit_code == 0, result.output
@@ -153,13 +179,12 @@ def _retried(job_id: str, first_stream: str) -> None:
 def test_logs_read_every_attempt_of_every_job_in_the_jobs_log_group(
     pipeline: Any, cloud_request: list[dict[str, Any]]
 ) -> None:
-    arn = client.start(cloud_request[:2], state_machine_arn=pipeline.arn, sfn=pipeline.sfn)
+    arn = client.start(cloud_request[:4], state_machine_arn=pipeline.arn, sfn=pipeline.sfn)
     _finish(pipeline, arn)
     jobs = client.batch_jobs(client.history(arn, sfn=pipeline.sfn))
     assert sorted(j.step for j in jobs) == ["alignment", "merge", "retrieval", "retrieval"]
-    assert {j.entry_id for j in jobs if j.step == "retrieval"} == {
-        e["unique_entry_id"] for e in cloud_request[:2]
-    }
+    ids = tuple(e["unique_entry_id"] for e in cloud_request[:4])
+    assert {j.entry_ids for j in jobs if j.step == "retrieval"} == {ids[:2], ids[2:]}
     retried = next(j for j in jobs if j.step == "retrieval")
     assert retried.log_stream
     first_stream = f"{retried.log_stream}-first-attempt"
@@ -187,7 +212,7 @@ def test_logs_read_every_attempt_of_every_job_in_the_jobs_log_group(
     assert pipeline.logs.describe_log_groups(logGroupNamePrefix="/aws/batch/job")["logGroups"] == []
     result = CliRunner().invoke(main, ["logs", arn])
     assert result.exit_code == 0, result.output
-    where = f"retrieval {retried.entry_id}"
+    where = f"retrieval {','.join(retried.entry_ids)}"
     assert f"[{where} attempt 1] killed with the host" in result.output
     assert f"[{where} attempt 2] hello from {retried.job_id}" in result.output
     other = next(j for j in jobs if j.step == "alignment")
@@ -207,7 +232,8 @@ def test_the_log_group_option_overrides_the_jobs_group(
     result = CliRunner().invoke(main, ["logs", arn, "--log-group", "/elsewhere"])
     assert result.exit_code == 0, result.output
     assert sorted(result.output.strip().splitlines()) == sorted(
-        f"[{j.step}{' ' + j.entry_id if j.entry_id else ''}] moved {j.job_id}" for j in jobs
+        f"[{j.step}{' ' + ','.join(j.entry_ids) if j.entry_ids else ''}] moved {j.job_id}"
+        for j in jobs
     )
 
 

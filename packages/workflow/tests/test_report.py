@@ -95,7 +95,8 @@ def test_report_without_the_job_script_says_how_to_install_it(tmp_path: Path) ->
     assert done.returncode == 2, done.stderr
     assert done.stderr == (
         "pavi: error: pavi-seqinfo-align is not installed: install it with "
-        "`pip install pavi-seqinfo-align` (or `uv sync --all-packages` in the repository)\n"
+        "`pip install pavi-seqinfo-align` or `pip install 'pavi-workflow[local]'` "
+        "(or `uv sync --all-packages` in the repository)\n"
     )
     assert not (tmp_path / "results" / "report.html").exists()
 

@@ -45,16 +45,23 @@ def pavi_run(
 
 
 def assert_matches_expected(out: Path, expected: Path) -> None:
-    """Results byte-identical (.aln) and JSON-equal (aligned_seq_info) to the original's."""
+    """Every entry's FASTA and the .aln byte-identical, the JSON files equal, to the original's."""
+    for path in expected.glob("*-protein.fa"):
+        assert (out / "work" / path.name).read_bytes() == path.read_bytes(), path.name
+    for path in expected.glob("*-seqinfo.json"):
+        got_info = json.loads((out / "work" / path.name).read_text())
+        assert got_info == json.loads(path.read_text()), path.name
     aln = (out / "results" / "alignment-output.aln").read_bytes()
     assert aln == (expected / "alignment-output.aln").read_bytes()
     got = json.loads((out / "results" / "aligned_seq_info.json").read_text())
     assert got == json.loads((expected / "aligned_seq_info.json").read_text())
 
 
+@pytest.mark.parametrize("entries_per_job", [1, 3, 10])
 @pytest.mark.parametrize("case", CASES)
 def test_case_through_pavi_run(
     case: str,
+    entries_per_job: int,
     tmp_path: Path,
     testdata: Path,
     write_case: Callable[[str], Path],
@@ -63,14 +70,23 @@ def test_case_through_pavi_run(
 ) -> None:
     folder = testdata / "cases" / case
     out = tmp_path / "out"
-    done = pavi_run(write_case(case), out, folder / "variants.json", "--concurrency", "2")
+    request = write_case(case)
+    size = str(entries_per_job)
+    done = pavi_run(
+        request, out, folder / "variants.json", "--concurrency", "2", "--entries-per-job", size
+    )
     status = case_status(case)
     manifest = json.loads((out / "run.json").read_text())
+    ids = [entry["unique_entry_id"] for entry in json.loads(request.read_text())]
     if status["pipeline_status"] == "success":
         assert done.returncode == 0, done.stderr
         assert_matches_expected(out, folder / "expected")
         assert manifest["status"] == "succeeded"
+        retrievals = manifest["steps"][:-2]
         assert [s["step"] for s in manifest["steps"][-2:]] == ["alignment", "merge"]
+        assert [s["entries"] for s in retrievals] == [
+            ids[i : i + entries_per_job] for i in range(0, len(ids), entries_per_job)
+        ]
         assert all(s["exit_code"] == 0 for s in manifest["steps"])
         return
     failed = [
@@ -80,7 +96,9 @@ def test_case_through_pavi_run(
     ]
     assert done.returncode == 1, done.stderr
     last = done.stderr.strip().splitlines()[-1]
-    assert last.startswith(f"pavi: error: retrieval of entry {failed[0]} failed: "), last
+    assert last.startswith("pavi: error: retrieval of entr"), last
+    assert "entries failed (1 of " in last
+    assert f"): {failed[0]} (entry {failed[0]}: " in last
     assert manifest["status"] == "failed"
     assert {s["step"] for s in manifest["steps"]} == {"retrieval"}
     assert not (out / "results" / "alignment-output.aln").exists()

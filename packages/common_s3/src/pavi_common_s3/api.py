@@ -31,7 +31,6 @@ __all__ = [
 ]
 
 
-
 def _writable(uri: UriLike) -> Location:
     loc = parse(uri)
     if loc.kind == "http":

@@ -19,6 +19,8 @@ ALIGNMENT_INPUT: Final = "alignment-input.fa"
 #: Results prefix.
 ALIGNMENT_OUTPUT: Final = "alignment-output.aln"
 ALIGNED_SEQINFO: Final = "aligned_seq_info.json"
+#: Results prefix: the alignment with its variants marked, one self-contained HTML page.
+REPORT: Final = "report.html"
 #: Execution prefix (cloud): the request as submitted.
 REQUEST: Final = "request.json"
 #: Local run folder: the runner's manifest.

@@ -87,7 +87,7 @@ MERGE: Final = Job(
     folder="seqinfo_align",
     config_key="seqinfoAlign",
     state_name="MergeSeqInfo",
-    outputs=(Output("results", "aligned_seq_info.json"),),
+    outputs=(Output("results", "aligned_seq_info.json"), Output("results", "report.html")),
 )
 
 #: The jobs in execution order.

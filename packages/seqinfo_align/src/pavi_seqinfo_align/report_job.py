@@ -8,11 +8,11 @@ from importlib.metadata import PackageNotFoundError, version
 
 import pavi_common_s3 as storage
 from pavi_contracts.exits import EXIT_USAGE
+from pavi_contracts.files import REPORT
 from pavi_contracts.harness import JobError
 
 from pavi_seqinfo_align.report import Provenance
 
-REPORT_NAME = "report.html"
 #: Distributions whose versions the report names (those this job runs with).
 DISTRIBUTIONS = ("pavi-seqinfo-align", "pavi-contracts", "pavi-common-s3")
 
@@ -41,6 +41,6 @@ def provenance(request_uri: str | None) -> Provenance:
 
 def write_report(results_prefix: str, html: str) -> str:
     """Write ``RESULTS/report.html`` (atomically, locally and on S3); return its URI."""
-    uri = storage.join(results_prefix, REPORT_NAME)
+    uri = storage.join(results_prefix, REPORT)
     storage.write_text(uri, html)
     return uri

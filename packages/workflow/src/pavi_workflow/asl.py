@@ -15,11 +15,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from pavi_contracts.files import ALIGNED_SEQINFO, ALIGNMENT_OUTPUT, REQUEST
+from pavi_contracts.files import ALIGNED_SEQINFO, ALIGNMENT_OUTPUT, REPORT, REQUEST
 from pavi_contracts.jobs import ALIGNMENT, JOBS, MERGE, RETRIEVAL, Job
 
 from pavi_workflow import batch
-from pavi_workflow.commands import DEFAULT_ENTRIES_PER_JOB, prefixes_args, retrieval_args
+from pavi_workflow.commands import (
+    DEFAULT_ENTRIES_PER_JOB,
+    merge_args,
+    prefixes_args,
+    retrieval_args,
+)
 
 S3_PUT_OBJECT: Final = "arn:aws:states:::aws-sdk:s3:putObject"
 #: S3 faults worth retrying while storing the request.
@@ -180,7 +185,7 @@ def build_definition(settings: StateMachineSettings) -> dict[str, Any]:
                 settings,
                 MERGE,
                 job_name=_job_name(MERGE, "{}", "$.execution"),
-                command=states_array(prefixes_args(_WORK, _RESULTS)),
+                command=states_array(merge_args(_WORK, _RESULTS, _REQUEST)),
                 failed=MERGE.failed_state,
                 result_path="$.merge_job",
             ),
@@ -192,6 +197,7 @@ def build_definition(settings: StateMachineSettings) -> dict[str, Any]:
             "Parameters": {
                 "alignment.$": f"States.Format('{{}}{ALIGNMENT_OUTPUT}', $.results_prefix)",
                 "seq_info.$": f"States.Format('{{}}{ALIGNED_SEQINFO}', $.results_prefix)",
+                "report.$": f"States.Format('{{}}{REPORT}', $.results_prefix)",
                 "request.$": f"States.Format('s3://{bucket}/{{}}', $.request_key)",
                 "work_prefix.$": "$.work_prefix",
                 "results_prefix.$": "$.results_prefix",

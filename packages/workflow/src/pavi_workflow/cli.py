@@ -292,7 +292,8 @@ def results(arn: str, download: Path | None) -> None:
     """Print the result URIs of a completed execution (or download them)."""
     found = guarded(lambda: sfn_client.results(arn))
     if download is None:
-        click.echo(json.dumps({"alignment": found.alignment, "seq_info": found.seq_info}))
+        uris = {"alignment": found.alignment, "seq_info": found.seq_info, "report": found.report}
+        click.echo(json.dumps({key: uri for key, uri in uris.items() if uri}))
         return
     for path in guarded(lambda: found.download(download)):
         click.echo(str(path))

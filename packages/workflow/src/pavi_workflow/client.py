@@ -57,6 +57,7 @@ class ExecutionResults:
 
     alignment: str
     seq_info: str
+    report: str | None = None
 
     def read_alignment(self) -> str:
         """The ``.aln`` text."""
@@ -67,10 +68,10 @@ class ExecutionResults:
         return pavi_common_s3.read_json(self.seq_info)
 
     def download(self, folder: Path) -> list[Path]:
-        """Copy both result files into ``folder``; return their paths."""
+        """Copy the result files (and the report, if any) into ``folder``; return their paths."""
         folder.mkdir(parents=True, exist_ok=True)
         paths = []
-        for uri in (self.alignment, self.seq_info):
+        for uri in (self.alignment, self.seq_info, *([self.report] if self.report else [])):
             target = folder / uri.rsplit("/", 1)[-1]
             pavi_common_s3.download_file(uri, target)
             paths.append(target)
@@ -148,7 +149,9 @@ def results(arn: str, *, sfn: Any = None) -> ExecutionResults:
     if described["status"] != "SUCCEEDED":
         raise ClientError(f"{arn}: execution is {described['status']}, it has no results")
     output = json.loads(described.get("output") or "{}")
-    return ExecutionResults(alignment=output["alignment"], seq_info=output["seq_info"])
+    return ExecutionResults(
+        alignment=output["alignment"], seq_info=output["seq_info"], report=output.get("report")
+    )
 
 
 def history(arn: str, *, sfn: Any = None) -> list[dict[str, Any]]:

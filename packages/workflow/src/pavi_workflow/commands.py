@@ -80,6 +80,11 @@ def alignment_command(work_prefix: str, results_prefix: str) -> JobCommand:
     return JobCommand(ALIGNMENT.step, prefixes_args(work_prefix, results_prefix))
 
 
-def merge_command(work_prefix: str, results_prefix: str) -> JobCommand:
+def merge_args(work_prefix: str, results_prefix: str, request_uri: str) -> tuple[str, ...]:
+    """Arguments of the merge job (the request's sha256 goes into the report)."""
+    return (*prefixes_args(work_prefix, results_prefix), "--request", request_uri)
+
+
+def merge_command(work_prefix: str, results_prefix: str, request_uri: str) -> JobCommand:
     """The merge job over every seqinfo under the work prefix and the alignment."""
-    return JobCommand(MERGE.step, prefixes_args(work_prefix, results_prefix))
+    return JobCommand(MERGE.step, merge_args(work_prefix, results_prefix, request_uri))

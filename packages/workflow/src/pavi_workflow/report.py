@@ -6,16 +6,16 @@ process (an argument list, never a shell), found beside this Python first, then 
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from pavi_workflow.commands import MERGE_SCRIPT
+from pavi_common_s3 import join
+from pavi_contracts.exits import EXIT_USAGE
+from pavi_contracts.files import REPORT, RUN_MANIFEST
+from pavi_contracts.jobs import MERGE
 
-REPORT_NAME = "report.html"
+from pavi_workflow.executors import ExecutorError, resolve_script
 
 
 class ReportError(Exception):
@@ -34,26 +34,24 @@ class ReportRun:
     uri: str
 
 
-def find_script(script: str = MERGE_SCRIPT) -> str:
+def find_script() -> str:
     """Path of the merge job's console script, or a one-line ReportError telling how to get it."""
-    beside = Path(sys.executable).parent / script
-    if beside.is_file() and os.access(beside, os.X_OK):
-        return str(beside)
-    found = shutil.which(script)
-    if found is None:
+    try:
+        return resolve_script(MERGE.script)
+    except ExecutorError:
         raise ReportError(
-            f"{script} is not installed: install it with `pip install {script}` "
-            "(or `uv sync --all-packages` in the repository)",
-            2,
-        )
-    return found
+            f"{MERGE.script} is not installed: install it with `pip install {MERGE.distribution}`"
+            " or `pip install 'pavi-workflow[local]'` (or `uv sync --all-packages` in the "
+            "repository)",
+            EXIT_USAGE,
+        ) from None
 
 
 def results_prefix(target: str) -> str:
     """RESULTS as given, or ``RUN/results`` for a local ``pavi run --out RUN`` folder."""
     if "://" not in target:
         path = Path(target)
-        if (path / "run.json").is_file() and (path / "results").is_dir():
+        if (path / RUN_MANIFEST).is_file() and (path / "results").is_dir():
             return str(path / "results")
     return target
 
@@ -79,6 +77,5 @@ def rebuild(target: str, request: str | None = None) -> ReportRun:
     if done.returncode != 0:
         lines = [line for line in done.stderr.splitlines() if line.strip()]
         last = lines[-1] if lines else f"exit {done.returncode}"
-        raise ReportError(last.removeprefix(f"{MERGE_SCRIPT}: error: "), done.returncode)
-    separator = "" if results.endswith("/") else "/"
-    return ReportRun(results, f"{results}{separator}{REPORT_NAME}")
+        raise ReportError(last.removeprefix(f"{MERGE.script}: error: "), done.returncode)
+    return ReportRun(results, join(results, REPORT))

@@ -20,7 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from pavi_common_s3 import write_text
-from pavi_contracts.files import ALIGNED_SEQINFO, ALIGNMENT_OUTPUT, REQUEST, RUN_MANIFEST
+from pavi_contracts.files import (
+    ALIGNED_SEQINFO,
+    ALIGNMENT_OUTPUT,
+    REPORT,
+    REQUEST,
+    RUN_MANIFEST,
+)
 from pavi_contracts.jobs import Step, job
 from pavi_contracts.selection import chunk_indexes
 
@@ -107,9 +113,13 @@ class RunOutcome:
 
     @property
     def results(self) -> dict[str, Path]:
-        """The result files (``alignment``, ``seq_info``)."""
+        """The result files (``alignment``, ``seq_info``, ``report``)."""
         base = self.out_dir / "results"
-        return {"alignment": base / ALIGNMENT_OUTPUT, "seq_info": base / ALIGNED_SEQINFO}
+        return {
+            "alignment": base / ALIGNMENT_OUTPUT,
+            "seq_info": base / ALIGNED_SEQINFO,
+            "report": base / REPORT,
+        }
 
 
 #: Progress callback: (event, step) with event "start" or "end".
@@ -145,7 +155,7 @@ def plan_run(
         results_prefix,
         retrievals,
         StepRun("alignment", alignment_command(work_prefix, results_prefix)),
-        StepRun("merge", merge_command(work_prefix, results_prefix)),
+        StepRun("merge", merge_command(work_prefix, results_prefix, request_uri)),
     )
 
 
