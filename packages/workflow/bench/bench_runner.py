@@ -40,7 +40,8 @@ from benchkit import (  # type: ignore[import-not-found, unused-ignore]  # noqa:
     make_entries,
     make_genome,
 )
-from pavi_workflow.commands import alignment_command, merge_command, retrieval_command  # noqa: E402
+from pavi_contracts.jobs import RETRIEVAL  # noqa: E402
+from pavi_workflow.commands import alignment_command, merge_command  # noqa: E402
 from pavi_workflow.executors import LocalExecutor  # noqa: E402
 
 ENTRIES = 40
@@ -100,6 +101,7 @@ def run_original_style(
     work, results = f"{out}/work/", f"{out}/results/"
     for folder in ("work", "results"):
         (out / folder).mkdir(parents=True, exist_ok=True)
+    (out / "request.json").write_text(json.dumps(entries))
     downloading = 0.0
     started = time.perf_counter()
     for entry in entries:
@@ -113,10 +115,12 @@ def run_original_style(
                     shutil.copyfileobj(response, local, 1 << 20)
             downloading += time.perf_counter() - began
             local_entry = {**entry, "fasta_file_url": f"file://{task_dir}/{name}"}
-            command = retrieval_command(local_entry, work)
-            subprocess.run(executor.argv(command), check=True, capture_output=True, env=env)
+            argv = [str(BIN / RETRIEVAL.script), "--entry", json.dumps(local_entry)]
+            argv += ["--output-type", "protein", "--output-prefix", work]
+            subprocess.run(argv, check=True, capture_output=True, env=env)
     retrieval = time.perf_counter() - started
-    for command in (alignment_command(work, results), merge_command(work, results)):
+    merge = merge_command(work, results, str(out / "request.json"))
+    for command in (alignment_command(work, results), merge):
         subprocess.run(executor.argv(command), check=True, capture_output=True, env=env)
     wall = time.perf_counter() - started
     return Timing(wall, retrieval, downloading, wall - retrieval)
