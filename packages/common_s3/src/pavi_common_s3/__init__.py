@@ -8,6 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from pavi_common_s3.api import (
+    Output,
+    delete,
     download_file,
     exists,
     join,
@@ -19,6 +21,7 @@ from pavi_common_s3.api import (
     reset_client,
     stat,
     upload_file,
+    write_all,
     write_bytes,
     write_text,
 )
@@ -36,9 +39,11 @@ __all__ = [
     "BucketNotFound",
     "ObjectInfo",
     "ObjectNotFound",
+    "Output",
     "StorageError",
     "UnsupportedScheme",
     "__version__",
+    "delete",
     "download_file",
     "exists",
     "join",
@@ -50,6 +55,7 @@ __all__ = [
     "reset_client",
     "stat",
     "upload_file",
+    "write_all",
     "write_bytes",
     "write_text",
 ]

@@ -6,8 +6,9 @@ import fnmatch
 import json
 import os
 import sys
-from collections.abc import Mapping
-from typing import Any
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
 
 from pavi_common_s3 import local, ranges
 from pavi_common_s3.errors import StorageError, UnsupportedScheme
@@ -15,6 +16,8 @@ from pavi_common_s3.info import ObjectInfo
 from pavi_common_s3.uri import Location, UriLike, join, parse
 
 __all__ = [
+    "Output",
+    "delete",
     "download_file",
     "exists",
     "join",
@@ -26,6 +29,7 @@ __all__ = [
     "reset_client",
     "stat",
     "upload_file",
+    "write_all",
     "write_bytes",
     "write_text",
 ]
@@ -124,6 +128,58 @@ def write_bytes(uri: UriLike, data: bytes, *, tags: Mapping[str, str] | None = N
 def write_text(uri: UriLike, text: str, *, tags: Mapping[str, str] | None = None) -> None:
     """Write ``text`` as UTF-8, atomically (``tags`` as for ``write_bytes``)."""
     write_bytes(uri, text.encode("utf-8"), tags=tags)
+
+
+class Output(NamedTuple):
+    """One file of a set written by ``write_all``."""
+
+    uri: UriLike
+    data: bytes
+    tags: Mapping[str, str] | None = None
+
+
+def write_all(outputs: Sequence[Output]) -> list[str]:
+    """Write several files so that they exist together or not at all; their URIs.
+
+    Each is written atomically, in the given order (put the file that readers look for
+    last); when one write fails (or the process is interrupted meanwhile), the files already
+    written are deleted before the error goes on. Only a killed process can leave a part.
+    """
+    written: list[UriLike] = []
+    try:
+        for output in outputs:
+            write_bytes(output.uri, output.data, tags=output.tags)
+            written.append(output.uri)
+    except BaseException:
+        for uri in reversed(written):
+            try:
+                delete(uri)
+            except StorageError as err:  # the first error is the one to report
+                _log_leftover(uri, err)
+        raise
+    return [os.fspath(uri) for uri in written]
+
+
+def _log_leftover(uri: UriLike, err: StorageError) -> None:
+    record = {
+        "ts": round(time.time(), 3),
+        "job": "pavi-common-s3",
+        "event": "leftover",
+        "uri": os.fspath(uri),
+        "message": f"could not remove after a failed write: {err.problem}",
+    }
+    sys.stderr.write(json.dumps(record) + "\n")
+
+
+def delete(uri: UriLike) -> None:
+    """Remove a file or object; nothing happens when it does not exist."""
+    loc = _writable(uri)
+    if loc.kind == "local":
+        local.delete(loc.path, loc.uri)
+        return
+    from pavi_common_s3 import s3  # noqa: PLC0415
+
+    s3.delete(loc)
 
 
 def upload_file(

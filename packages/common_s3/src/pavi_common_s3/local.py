@@ -117,6 +117,14 @@ def exists(path: str, uri: str) -> bool:
         return Path(path).is_file()
 
 
+def delete(path: str, uri: str) -> None:
+    """Remove the file (nothing to do when it does not exist)."""
+    with translated(uri):
+        if Path(path).is_dir():
+            raise StorageError(uri, "is a folder, not a file")
+        Path(path).unlink(missing_ok=True)
+
+
 def list_names(path: str, uri: str) -> list[str]:
     """Names of the files directly in folder ``path`` (none if it does not exist)."""
     with translated(uri):

@@ -170,6 +170,13 @@ def exists(loc: Location) -> bool:
     return True
 
 
+def delete(loc: Location) -> None:
+    """Delete the object (S3 answers success when it does not exist)."""
+    key = object_key(loc)
+    with translated(loc):
+        get_client().delete_object(Bucket=loc.bucket, Key=key)
+
+
 def list_names(loc: Location) -> list[str]:
     """Names of the objects directly under the prefix (the prefix is a folder)."""
     prefix = loc.key if not loc.key or loc.key.endswith("/") else loc.key + "/"
