@@ -142,7 +142,8 @@ def test_console_script_in_a_subprocess(
         if not succeeded:
             assert plain[0] == (
                 f"pavi-seq-retrieval: error: entry {entry['unique_entry_id']}: "
-                "pavF-3.1_badseqid: Unexpected error occured during coding sequence retrieval."
+                "pavF-3.1_badseqid: Unexpected error occured during coding sequence retrieval. "
+                f"(seq_id 'chrUn_missing' not in genome index {entry['fasta_file_url']}.fai)"
             )
         for line in proc.stderr.splitlines():
             if line.startswith("{"):

@@ -111,6 +111,21 @@ class BlockLayout:
         return out
 
 
+def plain_gzip(head: bytes) -> bool:
+    """Whether a file starting with ``head`` (at least its first 64 bytes) is gzip but not
+    BGZF (no ``BC`` size field in its first member's header)."""
+    if head[:3] != b"\x1f\x8b\x08":
+        return False
+    if len(head) < _HEADER.size or not head[3] & 4:
+        return True
+    xlen = _HEADER.unpack_from(head)[-1]
+    try:
+        _block_size(head[_HEADER.size : _HEADER.size + xlen], "the first block")
+    except BgzfError:
+        return True
+    return False
+
+
 def decode_block(data: bytes, offset: int, file_offset: int) -> tuple[int, bytes]:
     """(block size, uncompressed bytes) of the BGZF block at ``data[offset:]``."""
     where = f"the block at byte {file_offset}"

@@ -42,8 +42,13 @@ def parse_fai(data: bytes) -> dict[str, FaiRecord]:
             name = fields[0]
             length, offset, linebases, linewidth = (int(f) for f in fields[1:5])
         except (IndexError, ValueError):
+            why = (
+                f"expected 5 tab-separated fields, got {len(fields)}"
+                if len(fields) < 5
+                else "LENGTH, OFFSET, LINEBASES and LINEWIDTH must be whole numbers"
+            )
             raise IndexFormatError(
-                f".fai line {number} is not NAME LENGTH OFFSET LINEBASES LINEWIDTH"
+                f".fai line {number} is not NAME LENGTH OFFSET LINEBASES LINEWIDTH ({why})"
             ) from None
         if min(length, offset) < 0 or linebases < 1 or linewidth < linebases or not name:
             raise IndexFormatError(f".fai line {number} has impossible values: {raw!r}")

@@ -17,6 +17,8 @@ from typing import Any, Protocol
 from pavi_common_s3 import StorageError, UnsupportedScheme
 from pavi_common_s3.uri import Location, parse
 
+from pavi_seq_retrieval.bgzf import plain_gzip
+from pavi_seq_retrieval.faidx import IndexFormatError, parse_fai
 from pavi_seq_retrieval.genome_common import GenomeAccessError, checked_length, clamped
 from pavi_seq_retrieval.model import GenomeReadError
 
@@ -91,7 +93,28 @@ class IndexedGenome:
         gzi = Path(f"{path}.gzi")
         if path.name.endswith(".gz") and not gzi.is_file():
             raise GenomeAccessError(f"BGZF index not found: {gzi} (create it with samtools faidx)")
+        IndexedGenome._check_files(path, fai)
         return str(path), str(fai), str(gzi) if gzi.is_file() else None
+
+    @staticmethod
+    def _check_files(path: Path, fai: Path) -> None:
+        """Name what htslib would only answer with an errno: a plain-gzip genome (not BGZF)
+        and a ``.fai`` that cannot be parsed (with its line)."""
+        try:
+            with path.open("rb") as handle:
+                head = handle.read(1024)
+            index = fai.read_bytes()
+        except OSError as err:
+            raise GenomeAccessError(f"cannot read {err.filename}: {err.strerror}") from None
+        if plain_gzip(head):
+            raise GenomeAccessError(
+                f"genome {path} is gzip but not BGZF (compress it with bgzip, then index it "
+                "with samtools faidx)"
+            )
+        try:
+            parse_fai(index)
+        except IndexFormatError as err:
+            raise GenomeAccessError(f"{fai}: {str(err).removeprefix('.fai ')}") from None
 
     def _open(self) -> Any:
         import pysam  # noqa: PLC0415 (slow import, only when a genome is opened)

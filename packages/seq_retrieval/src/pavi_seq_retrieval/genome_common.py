@@ -23,10 +23,16 @@ def checked_length(lengths: Mapping[str, int], url: str, seq_id: str, start: int
     range outside it (the messages every reader uses)."""
     length = lengths.get(seq_id)
     if length is None:
-        raise GenomeReadError(f"sequence {seq_id!r} is not in {url}")
+        raise GenomeReadError(f"seq_id {seq_id!r} not in genome index {url}.fai")
     expected = end - start + 1
-    if start < 1 or expected < 0 or end > length:
-        raise GenomeReadError(f"{seq_id}:{start}-{end} is outside the sequence (length {length})")
+    if end > length and expected >= 0:
+        raise GenomeReadError(
+            f"region {start}-{end} past the end of {seq_id} (length {length}) in {url}"
+        )
+    if start < 1 or expected < 0:
+        raise GenomeReadError(
+            f"region {start}-{end} is outside {seq_id} (length {length}) in {url}"
+        )
     return expected
 
 

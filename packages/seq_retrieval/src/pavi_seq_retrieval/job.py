@@ -159,7 +159,10 @@ def process(entry: Entry, options: RetrievalOptions, variants: VariantLookup) ->
         seconds=round(time.perf_counter() - started, 3),
     )
     if output.fasta is None:
-        reason = "; ".join(f"{name}: {error}" for name, error in output.errors.items())
+        reason = "; ".join(
+            f"{name}: {error}" + (f" ({output.causes[name]})" if name in output.causes else "")
+            for name, error in output.errors.items()
+        )
         raise JobError(f"entry {entry_id}: {reason or 'no sequence produced'}", EXIT_FAILURE)
 
 
@@ -239,29 +242,31 @@ def compute(entry: Entry, options: RetrievalOptions, lookup: VariantLookup) -> R
         "computed",
         entry=entry_id,
         errors=dict(output.errors),
+        **({"causes": dict(output.causes)} if output.causes else {}),
         seconds=round(time.perf_counter() - started, 3),
     )
     return output
 
 
 def write(entry_id: str, output: RetrievalOutput, options: RetrievalOptions) -> list[str]:
-    """Write the FASTA (if any) then the seqinfo; return the URIs written.
+    """Write the seqinfo then the FASTA (if any), together or not at all; the URIs written.
 
-    Everything is tagged as a work object (intermediates expired by the bucket's lifecycle).
+    The FASTA is what the alignment step looks for, so it comes last; when it cannot be
+    written, the seqinfo is removed again. Both are tagged as work objects (intermediates
+    expired by the bucket's lifecycle).
     """
-    from pavi_common_s3 import StorageError, join, write_text  # noqa: PLC0415
+    from pavi_common_s3 import Output, StorageError, join, write_all  # noqa: PLC0415
     from pavi_contracts.tags import WORK_TAGS  # noqa: PLC0415
 
     fasta_name, seqinfo_name = entry_outputs(entry_id, options.output_type)
-    files = [(seqinfo_name, output.seqinfo)]
+    texts = [(seqinfo_name, output.seqinfo)]
     if output.fasta is not None:
-        files.insert(0, (fasta_name, output.fasta))
-    written = []
+        texts.append((fasta_name, output.fasta))
+    outputs = [
+        Output(join(options.output_prefix, name), text.encode("utf-8"), WORK_TAGS)
+        for name, text in texts
+    ]
     try:
-        for name, text in files:
-            uri = join(options.output_prefix, name)
-            write_text(uri, text, tags=WORK_TAGS)
-            written.append(uri)
+        return write_all(outputs)
     except StorageError as err:
         raise JobError(f"entry {entry_id}: output_prefix: {err}", EXIT_FAILURE) from None
-    return written

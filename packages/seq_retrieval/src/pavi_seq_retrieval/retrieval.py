@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from pavi_seq_retrieval.alternative import alternative_protein
@@ -58,6 +58,9 @@ class RetrievalOutput:
     fasta: str | None  # None = no FASTA file is written
     seqinfo: str  # one line, no trailing newline
     errors: Mapping[str, str]  # record name -> recorded error string
+    #: record name -> what really went wrong behind a recorded error, where the original's
+    #: string does not say (e.g. the genome read that failed); logged, never in the seqinfo
+    causes: Mapping[str, str] = field(default_factory=dict)
 
 
 def retrieve(inp: RetrievalInput, genome: Genome) -> RetrievalOutput:
@@ -85,6 +88,13 @@ class _Outcome:
     sequence: str | None = None
     error: str | None = None
     info: Info = None
+    cause: str | None = None
+
+
+def _read_cause(exc: BaseException) -> str | None:
+    """The failed genome read behind a recorded error, if that is what it was."""
+    cause = exc if isinstance(exc, GenomeReadError) else exc.__cause__
+    return str(cause) if isinstance(cause, GenomeReadError) else None
 
 
 def _protein(
@@ -94,8 +104,9 @@ def _protein(
     coding: Coding | None = None
     try:
         coding = reference_coding(exons, cds, genome)
-    except GenomeReadError:
+    except GenomeReadError as exc:
         ref.error, alt.error = REF_CODING_FAILED, ALT_CODING_FAILED
+        ref.cause = alt.cause = str(exc)
     except RecordedError as exc:  # no ORF
         ref.error = alt.error = exc.message
     if coding is not None:
@@ -108,7 +119,7 @@ def _protein(
                 result = alternative_protein(coding, exons, inp.variants, genome)
                 alt.sequence, alt.info = result.protein, embedded_info(result.variants)
             except RecordedError as exc:
-                alt.error = exc.message
+                alt.error, alt.cause = exc.message, _read_cause(exc)
     ref.info = {} if ref.error is None else error_info(ref.error)
     if alt.error is not None:
         alt.info = error_info(alt.error)
@@ -128,10 +139,11 @@ def _transcript(inp: RetrievalInput, exons: RegionSet, genome: Genome) -> Retrie
         try:
             result = embed(exons, inp.variants, genome, unmasked=inp.unmasked)
             alt.sequence, alt.info = result.sequence, embedded_info(result.variants)
-        except (EmbeddingError, GenomeReadError):
+        except (EmbeddingError, GenomeReadError) as exc:
             # QUIRK (docs/retrieval.md, "Transcript output error placement"): the error lands
             # on the reference key, the alternative gets null.
             ref.error, ref.info = ALT_TRANSCRIPT_FAILED, error_info(ALT_TRANSCRIPT_FAILED)
+            ref.cause = _read_cause(exc)
     return _assemble(inp, ref, alt)
 
 
@@ -141,14 +153,20 @@ def _assemble(inp: RetrievalInput, ref: _Outcome, alt: _Outcome) -> RetrievalOut
     records = [(ref_name, ref.sequence)] if ref.sequence is not None else []
     entries: list[tuple[str, Info]] = [(ref_name, ref.info)]
     errors: dict[str, str] = {}
+    causes: dict[str, str] = {}
     if ref.error is not None:
         errors[ref_name] = ref.error
+        if ref.cause is not None:
+            causes[ref_name] = ref.cause
     if with_variants:
         if alt.sequence is not None:
             records.append((alt_name, alt.sequence))
         entries.append((alt_name, alt.info))
         if alt.error is not None:
             errors[alt_name] = alt.error
+            if alt.cause is not None:
+                causes[alt_name] = alt.cause
         elif alt_name in errors and alt.sequence is not None:
             del errors[alt_name]  # `_ref` suffix: the alternative's info overwrote the key
-    return RetrievalOutput(fasta_text(records), seqinfo_text(entries), errors)
+            causes.pop(alt_name, None)
+    return RetrievalOutput(fasta_text(records), seqinfo_text(entries), errors, causes)
