@@ -207,5 +207,21 @@ def test_report_write_failure_leaves_no_partial_file(
     assert result.last.startswith("pavi-seqinfo-align: error: ")
     assert "report.html" in result.last
     names = sorted(p.name for p in results.iterdir())
-    assert names == ["aligned_seq_info.json", "alignment-output.aln", "report.html"]
+    assert names == ["alignment-output.aln", "report.html"]  # no aligned_seq_info.json alone
     assert list((results / "report.html").iterdir()) == []
+
+
+def test_seqinfo_write_failure_removes_the_report(
+    work_results: tuple[Path, Path], run_console: RunConsole
+) -> None:
+    """The two outputs appear together or not at all: the report written first goes again."""
+    work, results = work_results
+    _stage(work, results)
+    (results / "aligned_seq_info.json").mkdir()
+    args = ["--work-prefix", str(work), "--results-prefix", str(results)]
+    result = run_console(main, args)
+    assert result.code == 1
+    assert result.last.startswith("pavi-seqinfo-align: error: ")
+    assert "aligned_seq_info.json: is a folder" in result.last
+    names = sorted(p.name for p in results.iterdir())
+    assert names == ["aligned_seq_info.json", "alignment-output.aln"]  # report.html removed

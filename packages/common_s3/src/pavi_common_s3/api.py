@@ -109,6 +109,8 @@ def read_json(uri: UriLike) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as err:
         raise StorageError(os.fspath(uri), f"invalid JSON: {err}") from err
+    except RecursionError:
+        raise StorageError(os.fspath(uri), "invalid JSON: nested too deeply to read") from None
 
 
 def write_bytes(uri: UriLike, data: bytes, *, tags: Mapping[str, str] | None = None) -> None:

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import pavi_common_s3 as storage
 from pavi_contracts.exits import EXIT_USAGE
-from pavi_contracts.files import ALIGNED_SEQINFO, ALIGNMENT_OUTPUT, SEQINFO_PATTERN
+from pavi_contracts.files import ALIGNED_SEQINFO, ALIGNMENT_OUTPUT, REPORT, SEQINFO_PATTERN
 from pavi_contracts.harness import JobError, log
 from pavi_contracts.jobs import MERGE
 
 from pavi_seqinfo_align.clustal import AlignmentFormatError, read_clustal_rows
-from pavi_seqinfo_align.merge import MappingError, align_seqinfo, merge_seqinfo, to_json
+from pavi_seqinfo_align.merge import (
+    MappingError,
+    OutputValue,
+    align_seqinfo,
+    merge_seqinfo,
+    to_json,
+)
 from pavi_seqinfo_align.models import SeqInfo, SeqInfoError, parse_seqinfo
 from pavi_seqinfo_align.report import render_report
 from pavi_seqinfo_align.report_job import provenance, write_report
@@ -57,13 +63,26 @@ def run(options: MergeOptions) -> None:
         output = align_seqinfo(merged, rows)
     except MappingError as err:
         raise JobError(f"{alignment_uri}: {err}") from None
+    missing = unaligned_variant_records(output)
+    if missing:
+        names = ", ".join(repr(name) for name in missing[:10])
+        more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+        raise JobError(
+            f"{alignment_uri}: {len(missing)} record{'s' if len(missing) > 1 else ''} with "
+            f"embedded variants not in the alignment: {names}{more} (their positions cannot "
+            "be mapped; was the alignment cut short, or a record name changed?)"
+        )
 
     html = None  # rendered before anything is written: a failure leaves no output
     if prov is not None:
         html = render_report(text, {name: value.info for name, value in output.items()}, prov)
     output_uri = storage.join(results_prefix, ALIGNED_SEQINFO)
-    storage.write_text(output_uri, json.dumps(to_json(output)))
-    report_uri = None if html is None else write_report(results_prefix, html)
+    # Together or not at all; aligned_seq_info.json (the run's result) last.
+    outputs = [storage.Output(output_uri, json.dumps(to_json(output)).encode("utf-8"))]
+    if html is not None:
+        outputs.insert(0, storage.Output(storage.join(results_prefix, REPORT), html.encode()))
+    storage.write_all(outputs)
+    report_uri = None if html is None else str(outputs[0].uri)
     log(
         JOB,
         "done",
@@ -89,6 +108,23 @@ def run_report(results_prefix: str, request: str | None = None) -> None:
     except AlignmentFormatError as err:
         raise JobError(f"{alignment_uri}: {err}") from None
     log(JOB, "report", output=write_report(results_prefix, html))
+
+
+def unaligned_variant_records(output: Mapping[str, OutputValue]) -> list[str]:
+    """Records whose embedded variants needed alignment columns but have no alignment row.
+
+    A record with ``embedded_variants`` (even ``[]``) was written to the FASTA, so clustalo
+    must have aligned it; records kept out of the FASTA (errors) carry no variants, and
+    already-aligned variants need no row (docs/merge.md, "Which records get alignment
+    columns").
+    """
+    return [
+        name
+        for name, value in output.items()
+        if value.info.embedded_variants is not None
+        and not value.info.already_aligned
+        and not value.aligned_record
+    ]
 
 
 def _read_alignment(results_prefix: str) -> tuple[str, str]:
