@@ -70,8 +70,6 @@ def run(options: AlignmentOptions) -> None:
         sequences=records,
         input_bytes=len(alignment_input.data),
     )
-    storage.write_bytes(storage.join(work_prefix, INPUT_NAME), alignment_input.data, tags=WORK_TAGS)
-
     with tempfile.TemporaryDirectory(prefix="pavi-alignment-") as tmp:
         workdir = Path(tmp)
         (workdir / INPUT_NAME).write_bytes(alignment_input.data)
@@ -79,6 +77,13 @@ def run(options: AlignmentOptions) -> None:
         alignment = run_clustalo(command, workdir)
         seconds = round(time.monotonic() - started, 3)
 
+    # Both outputs together or not at all, the alignment (what the merge reads) last.
     output_uri = storage.join(results_prefix, OUTPUT_NAME)
-    storage.write_bytes(output_uri, alignment)
+    input_uri = storage.join(work_prefix, INPUT_NAME)
+    storage.write_all(
+        [
+            storage.Output(input_uri, alignment_input.data, WORK_TAGS),
+            storage.Output(output_uri, alignment),
+        ]
+    )
     log(JOB, "done", output=output_uri, output_bytes=len(alignment), clustalo_seconds=seconds)
