@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from pavi_common_s3 import (
@@ -24,7 +24,7 @@ from pavi_common_s3 import (
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-    from conftest import FaultProxy
+FaultProxy = Any  # the root conftest.py's fault-injecting proxy (tests cannot import it)
 
 MB = 1024 * 1024
 

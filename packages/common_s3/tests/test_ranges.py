@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import random
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from pavi_common_s3 import (
@@ -18,7 +18,9 @@ from pavi_common_s3 import (
 )
 
 if TYPE_CHECKING:
-    from conftest import FaultProxy, ObjectServer
+    from conftest import ObjectServer
+
+FaultProxy = Any  # the root conftest.py's fault-injecting proxy (tests cannot import it)
 
 DATA = random.Random(1).randbytes(300_000)
 

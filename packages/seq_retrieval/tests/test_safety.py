@@ -183,7 +183,10 @@ def test_server_ignoring_ranges_gives_the_same_output(
 # -- s3:// genomes: no credential in any message; reads that survive broken bodies -------------
 
 
-def _upload_genome(testdata: Path, bucket: str, prefix: str = "g", **replace: bytes) -> str:
+def _upload_genome(testdata: Path, bucket: str, replace: dict[str, bytes] | None = None) -> str:
+    """The synthetic genome on S3 under ``g/``; ``replace`` maps fasta/fai/gzi to other bytes
+    (``b"<absent>"``: not uploaded)."""
+    replace = replace or {}
     client = boto3.client("s3")
     source = testdata / "genomes" / "synthetic.fa.gz"
     for suffix in ("", ".fai", ".gzi"):
@@ -191,8 +194,8 @@ def _upload_genome(testdata: Path, bucket: str, prefix: str = "g", **replace: by
         if replace.get(key) == b"<absent>":
             continue
         body = replace.get(key, Path(f"{source}{suffix}").read_bytes())
-        client.put_object(Bucket=bucket, Key=f"{prefix}/genome.fa.gz{suffix}", Body=body)
-    return f"s3://{bucket}/{prefix}/genome.fa.gz"
+        client.put_object(Bucket=bucket, Key=f"g/genome.fa.gz{suffix}", Body=body)
+    return f"s3://{bucket}/g/genome.fa.gz"
 
 
 @pytest.fixture
@@ -221,7 +224,7 @@ def test_failing_s3_genome_reveals_no_credential(
 ) -> None:
     gzi = (testdata / "genomes" / "synthetic.fa.gz.gzi").read_bytes()
     replace = {"truncated_gzi": {"gzi": gzi[:20]}, "missing_fai": {"fai": b"<absent>"}}
-    url = _upload_genome(testdata, s3_env, **replace.get(fault, {}))
+    url = _upload_genome(testdata, s3_env, replace.get(fault))
     failing = {**entry, "fasta_file_url": url}
     if fault == "unknown_seq_id":
         failing["seq_id"] = "chrX"
