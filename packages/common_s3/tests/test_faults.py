@@ -150,3 +150,12 @@ def test_not_found_through_the_proxy_is_still_not_found(
     with pytest.raises(ObjectNotFound):
         read_bytes(f"s3://{s3_bucket}/none")
     assert fault_proxy.count("GET", "/none") == 1  # 404s are not retried
+
+
+def test_list_body_cut_mid_transfer_is_retried(fault_proxy: FaultProxy, s3_bucket: str) -> None:
+    """A listing's body that breaks off is sent again too (botocore reads it inside its
+    retries), so every kind of read the jobs make survives a broken body."""
+    write_text(f"s3://{s3_bucket}/d/x.fa", "x")
+    fault_proxy.cut("GET", r"list-type=2", times=2)
+    assert list_uris(f"s3://{s3_bucket}/d/") == [f"s3://{s3_bucket}/d/x.fa"]
+    assert fault_proxy.count("GET", r"list-type=2") == 3

@@ -12,7 +12,7 @@ from urllib3.util.retry import Retry
 from pavi_common_s3 import local, ranges
 from pavi_common_s3.errors import AccessDenied, ObjectNotFound, StorageError
 from pavi_common_s3.info import ObjectInfo
-from pavi_common_s3.retry import read_with_retries
+from pavi_common_s3.retry import BACKOFF_BASE, BACKOFF_CAP, read_with_retries
 
 DEFAULT_MAX_ATTEMPTS = 5
 TIMEOUT = urllib3.Timeout(connect=10.0, read=60.0)
@@ -34,9 +34,10 @@ def _manager() -> urllib3.PoolManager:
     attempts = max_attempts()
     with _lock:
         if _pool is None or _pool[0] != attempts:
-            retry = Retry(
+            retry = Retry(  # the backoff of broken bodies (retry.py): one policy for http
                 total=attempts - 1,
-                backoff_factor=0.5,
+                backoff_factor=BACKOFF_BASE,
+                backoff_max=BACKOFF_CAP,
                 status_forcelist=(429, 500, 502, 503, 504),
                 allowed_methods=("GET", "HEAD"),
                 raise_on_status=False,
