@@ -162,22 +162,28 @@ def test_local_genome_faults_name_the_problem(
 
 
 def test_server_ignoring_ranges_gives_the_same_output(
-    run_cli: Run, entry: dict[str, Any], testdata: Path, tmp_path: Path, httpserver: HTTPServer
+    run_cli: Run, entry: dict[str, Any], testdata: Path, tmp_path: Path
 ) -> None:
     """A server answering 200 with the whole file to Range requests: the same files as from
     the local genome, and one log record naming the server that ignored the Range header."""
-    source = testdata / "genomes" / "synthetic.fa.gz"
-    for suffix in ("", ".fai", ".gzi"):
-        body = Path(f"{source}{suffix}").read_bytes()
-        httpserver.expect_request(f"/g/genome.fa.gz{suffix}").respond_with_data(body)
-    assert run_cli(_args(entry, tmp_path / "local")).exit_code == 0
-    remote = {**entry, "fasta_file_url": httpserver.url_for("/g/genome.fa.gz")}
-    result = run_cli(_args(remote, tmp_path / "http"))
+    server = HTTPServer(host="127.0.0.1", port=0)  # its own port: noticed afresh
+    server.start()
+    try:
+        source = testdata / "genomes" / "synthetic.fa.gz"
+        for suffix in ("", ".fai", ".gzi"):
+            body = Path(f"{source}{suffix}").read_bytes()
+            server.expect_request(f"/g/genome.fa.gz{suffix}").respond_with_data(body)
+        assert run_cli(_args(entry, tmp_path / "local")).exit_code == 0
+        remote = {**entry, "fasta_file_url": server.url_for("/g/genome.fa.gz")}
+        result = run_cli(_args(remote, tmp_path / "http"))
+    finally:
+        server.clear()
+        server.stop()
     assert result.exit_code == 0, result.stderr
     for name in ("000_pavB-1.1-protein.fa", "000_pavB-1.1-seqinfo.json"):
         assert (tmp_path / "http" / name).read_bytes() == (tmp_path / "local" / name).read_bytes()
     ignored = _events(result)["range_ignored"]
-    assert ignored["server"] == httpserver.url_for("/").rstrip("/")
+    assert ignored["server"] == server.url_for("/").rstrip("/")
 
 
 # -- s3:// genomes: no credential in any message; reads that survive broken bodies -------------
