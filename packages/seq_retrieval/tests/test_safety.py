@@ -141,23 +141,31 @@ def _corrupt_fai(testdata: Path) -> bytes:
 @pytest.mark.parametrize(
     ("fault", "problem"),
     [
-        ("plain_gzip", "genome {path} is gzip but not BGZF"),
+        ("plain_gzip", "fasta_file_url: genome {path} is gzip but not BGZF"),
         (
             "corrupt_fai",
-            "{path}.fai: line 3 is not NAME LENGTH OFFSET LINEBASES LINEWIDTH "
+            "fasta_file_url: {path}.fai: line 3 is not NAME LENGTH OFFSET LINEBASES LINEWIDTH "
             "(expected 5 tab-separated fields, got 2)",
         ),
+        ("truncated", "from file://{path}: the block at byte "),
     ],
 )
 def test_local_genome_faults_name_the_problem(
     run_cli: Run, entry: dict[str, Any], testdata: Path, tmp_path: Path, fault: str, problem: str
 ) -> None:
-    data = _plain_gzip(testdata) if fault == "plain_gzip" else _corrupt_fai(testdata)
-    replaced = "fasta" if fault == "plain_gzip" else "fai"
-    genome = _genome_copy(testdata, tmp_path / "g", **{replaced: data})
+    """What htslib answers with an errno or "failure when retrieving sequence" is named."""
+    source = (testdata / "genomes" / "synthetic.fa.gz").read_bytes()
+    replace = {
+        "plain_gzip": {"fasta": _plain_gzip(testdata)},
+        "corrupt_fai": {"fai": _corrupt_fai(testdata)},
+        "truncated": {"fasta": source[: len(source) // 3]},
+    }[fault]
+    genome = _genome_copy(testdata, tmp_path / "g", **replace)
     out = tmp_path / "out"
     line = _line(run_cli(_args({**entry, "fasta_file_url": f"file://{genome}"}, out)))
-    assert "fasta_file_url: " + problem.format(path=genome) in line
+    assert problem.format(path=genome) in line
+    if fault == "truncated":
+        assert line.endswith(" is truncated (the file ends inside its header)")
     assert not out.exists()
 
 

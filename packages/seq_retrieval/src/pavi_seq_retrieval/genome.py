@@ -202,7 +202,22 @@ class IndexedGenome:
             except (OSError, ValueError) as err:
                 problem = str(err) or type(err).__name__
                 self._reopen()
+        problem = self._diagnose(seq_id, start, end) or problem
         raise GenomeAccessError(f"cannot read {seq_id}:{start}-{end} from {self.url}: {problem}")
+
+    def _diagnose(self, seq_id: str, start: int, end: int) -> str | None:
+        """What is wrong with the file, by the package's checked BGZF reader (htslib only says
+        "failure when retrieving sequence"): a truncated block, a ``.gzi`` or ``.fai`` that does
+        not match the file, …; None when that reader finds nothing."""
+        from pavi_seq_retrieval.remote_genome import RemoteGenome  # noqa: PLC0415
+
+        try:
+            RemoteGenome(self.url).fetch(seq_id, start, end)
+        except GenomeAccessError as err:
+            return err.problem.split(f"{self.url}: ", 1)[-1]
+        except GenomeReadError:
+            return None
+        return None
 
     def _reopen(self) -> None:
         try:
