@@ -8,6 +8,7 @@ import gzip
 import json
 import re
 import shutil
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -347,3 +348,50 @@ def test_pathological_variants_file_is_one_line(
     assert f"variants_file: {variants}: " in line
     assert problem in line
     assert not out.exists()
+
+
+def test_variant_api_body_broken_mid_transfer_is_retried() -> None:
+    """The variant API (not storage: its own client) also sends a request again when the
+    answer's body breaks off: the first answer stops halfway, the second is whole."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from pavi_seq_retrieval.variants import VariantApi
+
+    body = json.dumps(
+        {
+            "location": {"chromosome": "X", "start": 5, "end": 5},
+            "genomicReferenceSequence": "C",
+            "genomicVariantSequence": "T",
+        }
+    ).encode()
+    answers: list[int] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: object) -> None:
+            """Quiet."""
+
+        def do_GET(self) -> None:
+            answers.append(len(answers))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            cut = len(answers) == 1
+            self.wfile.write(body[: len(body) // 2] if cut else body)
+            self.close_connection = cut
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/api/variant/"
+        variant = VariantApi(base_url=url, backoff=0.01, attempts=3).fetch("v1")
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+    assert (variant.seq_id, variant.start, variant.ref, variant.alt) == ("X", 5, "C", "T")
+    assert len(answers) == 2
