@@ -92,6 +92,7 @@ def test_unknown_seq_id_names_the_index(
         f"pavB-1.1_alt: {ALT_FAILED} ({cause})"
     )
     assert _events(result)["computed"]["causes"] == {"pavB-1.1_ref": cause, "pavB-1.1_alt": cause}
+    assert cause in _events(result)["entry_failed"]["error"]
     seqinfo = json.loads((tmp_path / "000_pavB-1.1-seqinfo.json").read_text())
     assert seqinfo == {"pavB-1.1_ref": {"error": REF_FAILED}, "pavB-1.1_alt": {"error": ALT_FAILED}}
 
@@ -111,6 +112,7 @@ def test_cds_past_the_sequence_end_names_the_region(
     )
     assert _line(result).endswith(f"pavB-1.1: {REF_FAILED} ({cause})")
     assert _events(result)["computed"]["causes"] == {"pavB-1.1": cause}
+    assert cause in _events(result)["entry_failed"]["error"]
     seqinfo = (tmp_path / "000_pavB-1.1-seqinfo.json").read_text()
     assert seqinfo == json.dumps({"pavB-1.1": {"error": REF_FAILED}})  # the original's bytes
 
@@ -163,8 +165,10 @@ def test_local_genome_faults_name_the_problem(
     }[fault]
     genome = _genome_copy(testdata, tmp_path / "g", **replace)
     out = tmp_path / "out"
-    line = _line(run_cli(_args({**entry, "fasta_file_url": f"file://{genome}"}, out)))
+    result = run_cli(_args({**entry, "fasta_file_url": f"file://{genome}"}, out))
+    line = _line(result)
     assert problem.format(path=genome) in line
+    assert problem.format(path=genome) in _events(result)["entry_failed"]["error"]  # JSON log
     if fault == "truncated":
         assert line.endswith(" is truncated (the file ends inside its header)")
     assert not out.exists()

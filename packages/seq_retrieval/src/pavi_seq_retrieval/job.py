@@ -79,7 +79,6 @@ def run_request(request_uri: str, selection: str, options: RetrievalOptions) -> 
             process(entry, options, lookup)
         except JobError as err:
             failures[entry.unique_entry_id] = err.message
-            log(JOB, "entry_failed", entry=entry.unique_entry_id, error=err.message)
     if failures:
         raise JobError(format_failed_entries(failures, len(entries)), EXIT_FAILURE)
 
@@ -135,7 +134,16 @@ def variant_lookup(options: RetrievalOptions, label: str) -> VariantLookup:
 
 
 def process(entry: Entry, options: RetrievalOptions, variants: VariantLookup) -> None:
-    """Compute and write one validated entry; JobError on any failure."""
+    """Compute and write one validated entry; JobError on any failure, which is also logged
+    (an ``entry_failed`` record with the whole message, the real cause included)."""
+    try:
+        _process(entry, options, variants)
+    except JobError as err:
+        log(JOB, "entry_failed", entry=entry.unique_entry_id, error=err.message)
+        raise
+
+
+def _process(entry: Entry, options: RetrievalOptions, variants: VariantLookup) -> None:
     started = time.perf_counter()
     entry_id = entry.unique_entry_id
     log(
