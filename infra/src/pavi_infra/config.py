@@ -15,6 +15,8 @@ from pydantic import ConfigDict, Field, TypeAdapter, ValidationError, model_vali
 from pydantic.alias_generators import to_camel
 from pydantic.dataclasses import dataclass
 
+from pavi_workflow.commands import DEFAULT_ENTRIES_PER_JOB
+
 from pavi_infra.sizes import Platform, size_problem
 
 NAMESPACE: Final = "pavi"
@@ -124,6 +126,7 @@ class StackConfig:
     assign_public_ip: bool | None = None
     jobs: Jobs = field(default_factory=Jobs)
     max_concurrency: Annotated[int, Field(ge=1, le=40)] = 40
+    entries_per_job: Annotated[int, Field(ge=1, le=1000)] = DEFAULT_ENTRIES_PER_JOB
     execution_timeout_seconds: Annotated[int, Field(ge=60, le=31_536_000)] = 3600
     work_retention_days: Positive = 30
     log_retention_days: int = 30

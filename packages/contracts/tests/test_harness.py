@@ -122,7 +122,13 @@ def test_signals_end_the_script_with_one_line_and_kill_its_child(
         """
     )
     process = subprocess.Popen(
-        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        # A shell without job control starts background commands with SIGINT ignored, and
+        # Python keeps it ignored: give the script the default disposition a terminal gives.
+        preexec_fn=_default_sigint,
     )
     assert process.stdout is not None
     child_pid = int(process.stdout.readline())
@@ -135,6 +141,10 @@ def test_signals_end_the_script_with_one_line_and_kill_its_child(
     while _alive(child_pid) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not _alive(child_pid), "the child process outlived the script"
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _alive(pid: int) -> bool:
