@@ -10,12 +10,11 @@ from pathlib import Path
 from typing import Annotated, Any, Final, Literal
 
 import pulumi
+from pavi_workflow.commands import DEFAULT_ENTRIES_PER_JOB
 from pulumi.runtime.config import CONFIG, get_config_env
 from pydantic import ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 from pydantic.alias_generators import to_camel
 from pydantic.dataclasses import dataclass
-
-from pavi_workflow.commands import DEFAULT_ENTRIES_PER_JOB
 
 from pavi_infra.sizes import Platform, size_problem
 

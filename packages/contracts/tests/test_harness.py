@@ -111,8 +111,12 @@ def test_signals_end_the_script_with_one_line_and_kill_its_child(
     """A script waiting on a child process: the signal ends both, one line, 143 or 130."""
     script = textwrap.dedent(
         """
-        import subprocess, sys
+        import signal, subprocess, sys
         from pavi_contracts.harness import run_main
+
+        # A shell without job control starts background commands with SIGINT ignored, and
+        # Python keeps it ignored: take the handler a terminal's foreground job has.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
         def body():
             code = "import os, time; print(os.getpid(), flush=True); time.sleep(60)"
@@ -126,9 +130,6 @@ def test_signals_end_the_script_with_one_line_and_kill_its_child(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        # A shell without job control starts background commands with SIGINT ignored, and
-        # Python keeps it ignored: give the script the default disposition a terminal gives.
-        preexec_fn=_default_sigint,
     )
     assert process.stdout is not None
     child_pid = int(process.stdout.readline())
@@ -141,10 +142,6 @@ def test_signals_end_the_script_with_one_line_and_kill_its_child(
     while _alive(child_pid) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not _alive(child_pid), "the child process outlived the script"
-
-
-def _default_sigint() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _alive(pid: int) -> bool:
