@@ -3,8 +3,8 @@ the page's JSON with ``<``, ``>`` and ``&`` escaped (:func:`script_json`)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 import json
+from collections.abc import Mapping
 from html import escape
 from typing import TYPE_CHECKING
 
