@@ -94,7 +94,7 @@ pres.forEach(function(x){x.style.minHeight=(R.length+2)*1.3+"em"});
 if(R.length*D.columns<=EAGER||!window.IntersectionObserver){pres.forEach(function(x,k){draw(k)})}
 else{var io=new IntersectionObserver(function(es){es.forEach(function(x){if(x.isIntersecting){
 var k=[].indexOf.call(pres,x.target);draw(k);io.unobserve(x.target)}})},{rootMargin:"1500px"});
-pres.forEach(function(x){io.observe(x)});
+pres.forEach(function(x,k){io.observe(x);if(x.id===location.hash.slice(1))draw(k)});
 var next=0;(function idle(){while(next<pres.length&&done[next])next++;if(next<pres.length){
 draw(next);io.unobserve(pres[next]);setTimeout(idle,10)}})()}
 var lit=[],on=null;
