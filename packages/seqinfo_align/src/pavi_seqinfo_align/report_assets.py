@@ -1,4 +1,4 @@
-"""The report's colour scheme, stylesheet and hover script (all inlined into the page)."""
+"""The report's colour scheme, stylesheet and script (drawing and hover), inlined into the page."""
 
 from __future__ import annotations
 
