@@ -100,7 +100,9 @@ def test_genome_problems_are_named_once_per_genome(
     shutil.copy(genome_dir / f"{GENOME}.gzi", genome_dir / "bad_fai.fa.gz.gzi")
     (genome_dir / "other.fa.gz").write_bytes((genome_dir / GENOME).read_bytes())
     shutil.copy(genome_dir / f"{GENOME}.gzi", genome_dir / "other.fa.gz.gzi")
-    (genome_dir / "other.fa.gz.fai").write_text("chr2\t300000\t6\t80\t81\nchr9\t9\t9000000\t80\t81\n")
+    (genome_dir / "other.fa.gz.fai").write_text(
+        "chr2\t300000\t6\t80\t81\nchr9\t9\t9000000\t80\t81\n"
+    )
     bad = [
         on("missing.fa.gz", entries[0]),
         on("missing.fa.gz", entries[1]),  # same genome: one line for both
@@ -252,13 +254,17 @@ def test_bad_request_files_are_refused_in_one_line(tmp_path: Path) -> None:
     deep.write_text("[" * 100_000 + "]" * 100_000)
     done = _pavi("run", str(deep), "--out", str(tmp_path / "out"))
     assert done.returncode == 2
-    assert done.stderr.splitlines() == [f"pavi: error: request: {deep} is nested too deeply to read"]
+    assert done.stderr.splitlines() == [
+        f"pavi: error: request: {deep} is nested too deeply to read"
+    ]
     huge = tmp_path / "huge.json"
     with huge.open("wb") as file:
         file.truncate(32 * 1024 * 1024 + 1)
     done = _pavi("submit", str(huge), "--state-machine-arn", "arn:x")
     assert done.returncode == 2
-    assert done.stderr.splitlines() == [f"pavi: error: request: {huge} is larger than 32 MiB, refused"]
+    assert done.stderr.splitlines() == [
+        f"pavi: error: request: {huge} is larger than 32 MiB, refused"
+    ]
     assert not (tmp_path / "out").exists()
 
 
@@ -276,7 +282,8 @@ def test_many_bad_entries_print_fifty_lines_and_a_summary(
     lines = done.stderr.splitlines()
     assert len(lines) == 51
     assert lines[0] == (
-        'pavi: error: entry 0 (000_b): seq_strand: must be one of +, +1, pos, -, -1, neg, got "plus"'
+        "pavi: error: entry 0 (000_b): seq_strand: "
+        'must be one of +, +1, pos, -, -1, neg, got "plus"'
     )
     assert lines[1] == "pavi: error: entry 0 (000_b): variant_ids: must be a JSON array, got null"
     assert lines[-1] == "pavi: error: … and 950 more problems in 475 entries"
