@@ -43,6 +43,8 @@ ALLOWED_SCHEMES: Final[dict[Target, tuple[str, ...]]] = {
 CLOUD_MAX_BYTES: Final = 256 * 1024 - 2048
 #: Most entries a cloud run takes (the state machine plans chunks with ``States.ArrayRange``).
 CLOUD_MAX_ENTRIES: Final = MAX_ENTRIES
+#: Largest request file read (a request of 100 entries is usually well under 1 MiB).
+MAX_REQUEST_FILE_BYTES: Final = 32 * 1024 * 1024
 
 
 def validate_request(
@@ -76,13 +78,21 @@ def validate_request(
 def load_request(path: Path, *, target: Target, max_entries: int = DEFAULT_MAX_ENTRIES) -> Request:
     """Read and validate a request file (relative local paths resolve against its folder)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as file:
+            raw = file.read(MAX_REQUEST_FILE_BYTES + 1)
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as err:
         raise RequestError([f"request: cannot read {path}: {_reason(err)}"]) from err
+    if len(raw) > MAX_REQUEST_FILE_BYTES:
+        raise RequestError(
+            [f"request: {path} is larger than {MAX_REQUEST_FILE_BYTES // 2**20} MiB, refused"]
+        )
     try:
         data = json.loads(text)
     except json.JSONDecodeError as err:
         raise RequestError([f"request: {path} is not valid JSON: {err}"]) from err
+    except RecursionError:
+        raise RequestError([f"request: {path} is nested too deeply to read"]) from None
     return validate_request(
         data, target=target, max_entries=max_entries, base_dir=path.resolve().parent
     )
