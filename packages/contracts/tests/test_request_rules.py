@@ -145,37 +145,50 @@ def test_distinct_names_that_look_alike_are_accepted() -> None:
     assert len(request.entries) == 4
 
 
-def test_ref_suffix_within_one_entry_is_refused_only_with_variants() -> None:
-    assert entry_problems(variant_ids=["v"], alt_seq_name_suffix="_ref") == [
-        'alt_seq_name_suffix: must not be "_ref": both records would be named "x_ref" and one '
-        "would be lost"
-    ]
-    assert parse_entry({**BASE, "alt_seq_name_suffix": "_ref"}).record_names == ("x",)
+def test_ref_suffix_within_one_entry_keeps_the_original_behaviour() -> None:
+    """The original names both records `{base}_ref` and keeps one seqinfo key (a documented
+    quirk, kept for parity): accepted, in a single entry and in a request."""
+    quirk = parse_entry({**BASE, "variant_ids": ["v"], "alt_seq_name_suffix": "_ref"})
+    assert quirk.record_names == ("x_ref", "x_ref")
+    assert (
+        len(validate_request([entry(0, variant_ids=["v"], alt_seq_name_suffix="_ref")]).entries)
+        == 1
+    )
+
+
+def long_name_problems(**changes: Any) -> list[str]:
+    """Request-level problems of one entry (the name limit is a rule of the request)."""
+    found = problems(entry(0, **changes))
+    return [p.removeprefix("entry 0 (000_e): ") for p in found]
 
 
 def test_record_names_fit_clustal_omega() -> None:
     longest = "n" * (MAX_RECORD_NAME_BYTES - len("_ref"))
-    assert parse_entry({**BASE, "base_seq_name": longest, "variant_ids": ["v"]}).record_names == (
-        longest + "_ref",
-        longest + "_alt",
-    )
-    found = entry_problems(base_seq_name=longest + "n", variant_ids=["v"])
-    assert len(found) == 1
+    assert validate_request([entry(0, base_seq_name=longest, variant_ids=["v"])])
+    found = long_name_problems(base_seq_name=longest + "n", variant_ids=["v"])
+    assert len(found) == 2  # both records
     assert found[0].startswith('base_seq_name: makes the record name "nnn')
     assert "128 bytes long; Clustal Omega keeps only 127 bytes of a name" in found[0]
     # Without variants the base itself is the record name.
     plain = "p" * MAX_RECORD_NAME_BYTES
-    assert parse_entry({**BASE, "base_seq_name": plain}).record_names == (plain,)
-    assert entry_problems(base_seq_name=plain + "p")[0].startswith("base_seq_name: ")
+    assert validate_request([entry(0, base_seq_name=plain)])
+    assert long_name_problems(base_seq_name=plain + "p")[0].startswith("base_seq_name: ")
     # A long suffix is named as the culprit.
-    found = entry_problems(variant_ids=["v"], alt_seq_name_suffix="_" + "s" * 130)
+    found = long_name_problems(variant_ids=["v"], alt_seq_name_suffix="_" + "s" * 130)
+    assert found == [found[0]]
     assert found[0].startswith("alt_seq_name_suffix: makes the record name ")
+
+
+def test_a_single_entry_job_keeps_long_names() -> None:
+    """`--entry` runs no alignment, so the limit is not applied there (the original's output)."""
+    name = "n" * 200
+    assert parse_entry({**BASE, "base_seq_name": name}).record_names == (name,)
 
 
 def test_the_name_limit_counts_utf8_bytes() -> None:
     name = "é" * 63  # 126 bytes, 63 characters
-    assert parse_entry({**BASE, "base_seq_name": name}).record_names == (name,)
-    found = entry_problems(base_seq_name=name + "é")
+    assert validate_request([entry(0, base_seq_name=name)])
+    found = long_name_problems(base_seq_name=name + "é")
     assert "128 bytes long" in found[0]
 
 

@@ -66,9 +66,16 @@ def test_every_case_passes_except_the_missing_seq_id(
 
 def test_regions_outside_the_sequence_are_all_reported(entries: list[dict[str, Any]]) -> None:
     bad = [dict(e) for e in entries]
+    # Without CDS regions the exons are the reference: an exon past the end is refused.
     bad[0]["exon_seq_regions"] = [*bad[0]["exon_seq_regions"], "299990..300001"]  # chr2: 300000
+    bad[0]["cds_seq_regions"] = []
     bad[1]["cds_seq_regions"] = [{"start": 400000, "end": 400010, "frame": 0}]
-    bad[2] = {**bad[2], "seq_strand": "-", "exon_seq_regions": [{"start": 240001, "end": 5}]}
+    bad[2] = {
+        **bad[2],
+        "seq_strand": "-",
+        "exon_seq_regions": [{"start": 240001, "end": 5}],
+        "cds_seq_regions": [],
+    }
     ok_edge = {**bad[3], "exon_seq_regions": ["239990..240000"], "cds_seq_regions": []}
     bad[3] = ok_edge  # chr3 ends at 240000: the last base is inside
     found = preflight_problems(bad)
@@ -79,6 +86,14 @@ def test_regions_outside_the_sequence_are_all_reported(entries: list[dict[str, A
         "entry 1 (001_pavA-1.2): cds_seq_regions[0]: 400000..400010 lies outside chr2 (1..300000)",
         "entry 2 (002_pavA-2.1): exon_seq_regions[0]: 240001..5 lies outside chr3 (1..240000)",
     ]
+
+
+def test_an_exon_past_the_end_is_accepted_in_cds_mode(entries: list[dict[str, Any]]) -> None:
+    """The reference reads only the CDS; the original produced it (and so do the jobs)."""
+    entry = dict(entries[0])
+    assert entry["cds_seq_regions"], "the case needs CDS regions"
+    entry["exon_seq_regions"] = [*entry["exon_seq_regions"], "299990..300001"]
+    check_genomes(validate_request([entry], target="local"))
 
 
 def test_genome_problems_are_named_once_per_genome(

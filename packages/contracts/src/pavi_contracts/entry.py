@@ -20,7 +20,6 @@ from pydantic import (
     ValidationInfo,
     field_validator,
     model_serializer,
-    model_validator,
 )
 from pydantic_core import CoreSchema, PydanticCustomError
 
@@ -266,31 +265,6 @@ class Entry(BaseModel):
         if not value:
             return DEFAULT_ALT_SUFFIX
         return _no_space(value)
-
-    @model_validator(mode="after")
-    def _record_names(self) -> Entry:
-        """The FASTA record names must differ and survive Clustal Omega whole."""
-        if self.variant_ids and self.suffix == REF_SUFFIX:
-            raise PydanticCustomError(
-                "name_collision",
-                'must not be "{ref}": both records would be named {name} and one would be lost',
-                {"key": "alt_seq_name_suffix", "ref": REF_SUFFIX, "name": _show(self.ref_name)},
-            )
-        for name in self.record_names:
-            size = len(name.encode("utf-8"))
-            if size > MAX_RECORD_NAME_BYTES:
-                field = (
-                    "base_seq_name"
-                    if name in (self.base_seq_name, self.ref_name)
-                    else ("alt_seq_name_suffix")
-                )
-                raise PydanticCustomError(
-                    "name_too_long",
-                    "makes the record name {name} {size} bytes long; Clustal Omega keeps only "
-                    "{max} bytes of a name, so its alignment row would match no seqinfo key",
-                    {"key": field, "name": _show(name), "size": size, "max": MAX_RECORD_NAME_BYTES},
-                )
-        return self
 
     @property
     def ref_name(self) -> str:

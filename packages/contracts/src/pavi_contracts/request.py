@@ -16,7 +16,7 @@ from typing import Annotated, Any, Final
 
 from pydantic import Field, TypeAdapter, ValidationError
 
-from pavi_contracts.entry import Entry, format_validation_errors
+from pavi_contracts.entry import MAX_RECORD_NAME_BYTES, Entry, format_validation_errors
 from pavi_contracts.jsontypes import json_type
 
 DEFAULT_MAX_ENTRIES: Final = 100
@@ -134,7 +134,7 @@ class _RecordNames:
                 f"{self.bases[base]}"
             ]
         self.bases[base] = index
-        found = []
+        found = [problem for name in entry.record_names if (problem := _too_long(entry, name))]
         for name in entry.record_names:
             other = self.records.setdefault(name, index)
             if other != index:
@@ -143,6 +143,25 @@ class _RecordNames:
                     f"{other} (one would overwrite the other)"
                 )
         return found
+
+
+def _too_long(entry: Entry, name: str) -> str | None:
+    """``field: problem`` when Clustal Omega would cut ``name`` (its row would match no key).
+
+    A request-level rule: a single entry run on its own (``--entry``) makes no alignment, and
+    keeps the original's behaviour.
+    """
+    size = len(name.encode("utf-8"))
+    if size <= MAX_RECORD_NAME_BYTES:
+        return None
+    field = (
+        "base_seq_name" if name in (entry.base_seq_name, entry.ref_name) else "alt_seq_name_suffix"
+    )
+    return (
+        f"{field}: makes the record name {_quoted(name)} {size} bytes long; Clustal Omega keeps "
+        f"only {MAX_RECORD_NAME_BYTES} bytes of a name, so its alignment row would match no "
+        "seqinfo key"
+    )
 
 
 def _quoted(text: str) -> str:
