@@ -41,11 +41,23 @@ PROBES: dict[str, Probe] = {
 }
 
 
+def markdown(rows: Rows) -> str:
+    """The table as Markdown."""
+    lines = ["| probe | checked | held | detail |", "|---|---|---|---|"]
+    for row in rows.items:
+        cells = (row.probe, row.checked, "yes" if row.held else "**no**", row.detail)
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the chosen probes (all by default); 0 only if every check held."""
     parser = argparse.ArgumentParser(prog="python -m reliability", description=__doc__)
     parser.add_argument("--only", nargs="+", choices=sorted(PROBES), help="run only these probes")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
+    parser.add_argument(
+        "--markdown", type=Path, help="also write the table to this file (Markdown)"
+    )
     args = parser.parse_args(argv)
     console = Console(width=200)
     root = Path(tempfile.mkdtemp(prefix="pavi-reliability-"))
@@ -62,7 +74,12 @@ def main(argv: list[str] | None = None) -> int:
                     PROBES[name](root / name, ref, rows)
                 except Exception as err:  # noqa: BLE001 (a broken probe is a row, not a crash)
                     traceback.print_exc()
-                    rows.add(name, "the probe ran to its end", False, shorten(f"{type(err).__name__}: {err}"))
+                    rows.add(
+                        name,
+                        "the probe ran to its end",
+                        False,
+                        shorten(f"{type(err).__name__}: {err}"),
+                    )
                 timings[name] = round(time.monotonic() - started, 1)
     finally:
         if args.keep:
@@ -75,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
     for row in rows.items:
         table.add_row(row.probe, row.checked, "yes" if row.held else "[red]no[/red]", row.detail)
     console.print(table)
+    if args.markdown:
+        args.markdown.write_text(markdown(rows))
     console.print("seconds per probe: " + ", ".join(f"{k} {v}" for k, v in timings.items()))
     held = sum(1 for r in rows.items if r.held)
     failed = len(rows.items) - held

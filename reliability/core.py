@@ -87,9 +87,7 @@ class Result:
 def base_env(token: str, **extra: str) -> dict[str, str]:
     """The environment of a probe's process: this one's, a marker, wide rich output, no colour."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PAVI_"))}
-    env.update(
-        {MARKER: token, "COLUMNS": "200", "NO_COLOR": "1", "PYTHONDONTWRITEBYTECODE": ""}
-    )
+    env.update({MARKER: token, "COLUMNS": "200", "NO_COLOR": "1", "PYTHONDONTWRITEBYTECODE": ""})
     env.update(extra)
     return env
 

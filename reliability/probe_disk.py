@@ -21,10 +21,10 @@ from reliability.core import (
 )
 from reliability.fixtures import Reference, pavi_run, token
 
-#: Free space (KiB) of each tmpfs: during the retrieval's, the alignment's and the merge's writes.
-TMPFS_KIB = (12, 56, 76, 100)
-#: Per-file size limits (bytes) of the fallback: request copy, alignment output, report.
-FSIZE_LIMITS = (1_000, 4_000, 20_000)
+#: Size (KiB) of each tmpfs: full in the retrieval's, alignment's, merge's writes, then run.json's.
+TMPFS_KIB = (32, 68, 84, 140)
+#: Per-file size limits (bytes) of the fallback: over the request copy, the .aln, the report.
+FSIZE_LIMITS = (1_000, 6_000, 20_000)
 #: Environment variable forcing the fallback (``rlimit``) even where mounting works.
 MODE_ENV = "PAVI_RELIABILITY_DISK"
 NO_SPACE = r"no space left|ENOSPC|disk (is )?full|file too large|EFBIG"
@@ -34,7 +34,11 @@ def _can_mount(where: Path) -> bool:
     if os.environ.get(MODE_ENV) == "rlimit" or os.geteuid() != 0 or not shutil.which("mount"):
         return False
     where.mkdir(parents=True, exist_ok=True)
-    probe = run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(where)], base_env(token()), timeout=20)
+    probe = run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(where)],
+        base_env(token()),
+        timeout=20,
+    )
     if probe.code != 0:
         return False
     run(["umount", str(where)], base_env(token()), timeout=20)
@@ -65,15 +69,18 @@ def _limit(size: int) -> Callable[[], None]:
     return apply
 
 
-def _failed_step(result: Result) -> str:
-    line = result.last
+def _failed_step(result: Result, out: Path) -> str:
+    """The first job whose log ends in its one-line error, else the runner."""
+    logs = sorted((out / "logs").glob("*.log")) if (out / "logs").is_dir() else []
     for step in ("retrieval", "alignment", "merge"):
-        if f"error: {step}" in line:
-            return step
-    return "the runner itself" if result.code else "nowhere (the run succeeded)"
+        for log in (p for p in logs if p.name.startswith(step)):
+            lines = log.read_text(errors="replace").strip().splitlines()
+            if lines and ": error: " in lines[-1]:
+                return step
+    return "the runner" if result.code else "nowhere (the run succeeded)"
 
 
-def _judge(rows: Rows, name: str, how: str, result: Result, out: Path, ref: Reference) -> None:
+def _judge(rows: Rows, name: str, how: str, *, result: Result, out: Path, ref: Reference) -> None:
     problems = [] if result.code not in (0, None) else [f"exit {result.code}"]
     problems += error_line_problems(result, [NO_SPACE])
     if traceback_in(result.stderr, logs_text(out)):
@@ -81,7 +88,7 @@ def _judge(rows: Rows, name: str, how: str, result: Result, out: Path, ref: Refe
     problems += partial_outputs(ref.outputs, out)
     rows.add(
         name,
-        f"{how}: fails with one line naming it, no partial output (failed in {_failed_step(result)})",
+        f"{how}: one line naming it, no partial output (failed in {_failed_step(result, out)})",
         not problems,
         result.describe() + (f"; {'; '.join(problems[:3])}" if problems else ""),
     )
@@ -89,15 +96,23 @@ def _judge(rows: Rows, name: str, how: str, result: Result, out: Path, ref: Refe
 
 def probe_full_disk(root: Path, ref: Reference, rows: Rows) -> None:
     """Run the example into a folder that fills up at several points of the run."""
-    mount_point = root / "disk"
-    if _can_mount(mount_point / "probe"):
+    if _can_mount(root / "probe"):
         for kib in TMPFS_KIB:
-            with _tmpfs(mount_point / f"tmpfs-{kib}k", kib) as where:
+            with _tmpfs(root / f"tmpfs-{kib}k", kib) as where:
                 out = where / "out"
                 result = pavi_run(ref.request, out, timeout=120)
-                _judge(rows, "full disk (tmpfs)", f"{kib} KiB tmpfs", result, out, ref)
+                _judge(
+                    rows, "full disk (tmpfs)", f"{kib} KiB tmpfs", result=result, out=out, ref=ref
+                )
         return
     for size in FSIZE_LIMITS:
-        out = mount_point / f"fsize-{size}" / "out"
+        out = root / f"fsize-{size}" / "out"
         result = pavi_run(ref.request, out, timeout=120, preexec=_limit(size))
-        _judge(rows, "full disk (RLIMIT_FSIZE fallback)", f"files ≤ {size} B", result, out, ref)
+        _judge(
+            rows,
+            "full disk (RLIMIT_FSIZE fallback)",
+            f"files ≤ {size} B",
+            result=result,
+            out=out,
+            ref=ref,
+        )

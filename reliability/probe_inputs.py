@@ -115,20 +115,78 @@ def cases(root: Path) -> list[Case]:
     """Every bad-input case (genome copies made under ``root``)."""
     long_name = "pavB-" + "L" * 195
     return [
-        Case("unknown seq_id", _set(0, seq_id="chrZZ"), patterns=("000_pavB-1.1", "chrZZ"), before_run=False),
-        Case("CDS past the sequence end", _past_end, patterns=("002_pavC-1.1", r"360[45]00|past|beyond|exceed|outside|length"), before_run=False),
-        Case("plain gzip (not BGZF) genome", genome=_genome_copy(root / "g1", plain_gzip=True), patterns=(r"bgzf|bgzip|gzip",), before_run=False),
-        Case("corrupt .fai", genome=_genome_copy(root / "g2", bad_fai=True), patterns=(r"\.fai|index",), before_run=False),
-        Case("coordinate < 1", _region(2, "start", 0, 0), patterns=("002_pavC-1.1", r"start", r"\b0\b")),
-        Case("coordinate > 2^31", _region(2, "end", -1, 2**31 + 7), patterns=("002_pavC-1.1", "2147483655")),
-        Case("duplicate base_seq_name", _set(1, base_seq_name="pavB-1.1"), patterns=("base_seq_name", r"pavB-1\.1")),
+        Case(
+            "unknown seq_id",
+            _set(0, seq_id="chrZZ"),
+            patterns=("000_pavB-1.1", "chrZZ"),
+            before_run=False,
+        ),
+        Case(
+            "CDS past the sequence end",
+            _past_end,
+            patterns=("002_pavC-1.1", r"360[45]00|past|beyond|exceed|outside|length"),
+            before_run=False,
+        ),
+        Case(
+            "plain gzip (not BGZF) genome",
+            genome=_genome_copy(root / "g1", plain_gzip=True),
+            patterns=(r"bgzf|bgzip|gzip",),
+            before_run=False,
+        ),
+        Case(
+            "corrupt .fai",
+            genome=_genome_copy(root / "g2", bad_fai=True),
+            patterns=(r"\.fai|index",),
+            before_run=False,
+        ),
+        Case(
+            "coordinate < 1",
+            _region(2, "start", 0, 0),
+            patterns=("002_pavC-1.1", r"start", r"\b0\b"),
+        ),
+        Case(
+            "coordinate > 2^31",
+            _region(2, "end", -1, 2**31 + 7),
+            patterns=("002_pavC-1.1", "2147483655"),
+        ),
+        Case(
+            "duplicate base_seq_name",
+            _set(1, base_seq_name="pavB-1.1"),
+            patterns=("base_seq_name", r"pavB-1\.1"),
+        ),
         Case("name collision with another's _ref/_alt", _collision, patterns=(r"pavB-3\.1_x_ref",)),
-        Case("name too long for clustalo", _set(0, base_seq_name=long_name), patterns=("base_seq_name", r"long|characters|length")),
-        Case("variant id with ../", _set(0, variant_ids=["../../../etc/passwd"]), patterns=("variant_ids", r"\.\./")),
-        Case("variant id with ?", _set(0, variant_ids=["NC_990002.1:g.9091G>A?x=1"]), patterns=("variant_ids", r"\?")),
-        Case("deeply nested request JSON", raw=b"[" * 100_000 + b"]" * 100_000, patterns=(r"nest|deep|depth",)),
-        Case("huge request file (64 MiB)", raw=_huge(example_entries()), patterns=(r"large|size|bytes|MiB|MB|limit",)),
-        Case("500 bad entries (summary)", _many_bad, options=("--max-entries", "1000"), patterns=(r"\b(500|4\d\d) ",), max_lines=50),
+        Case(
+            "name too long for clustalo",
+            _set(0, base_seq_name=long_name),
+            patterns=("base_seq_name", r"long|characters|length"),
+        ),
+        Case(
+            "variant id with ../",
+            _set(0, variant_ids=["../../../etc/passwd"]),
+            patterns=("variant_ids", r"\.\./"),
+        ),
+        Case(
+            "variant id with ?",
+            _set(0, variant_ids=["NC_990002.1:g.9091G>A?x=1"]),
+            patterns=("variant_ids", r"\?"),
+        ),
+        Case(
+            "deeply nested request JSON",
+            raw=b"[" * 100_000 + b"]" * 100_000,
+            patterns=(r"nest|deep|depth",),
+        ),
+        Case(
+            "huge request file (64 MiB)",
+            raw=_huge(example_entries()),
+            patterns=(r"large|size|bytes|MiB|MB|limit",),
+        ),
+        Case(
+            "500 bad entries (summary)",
+            _many_bad,
+            options=("--max-entries", "1000"),
+            patterns=(r"\b(500|4\d\d) ",),
+            max_lines=50,
+        ),
         Case("--concurrency 10000", options=("--concurrency", "10000"), patterns=(r"concurrency",)),
     ]
 
@@ -157,7 +215,9 @@ def judge(rows: Rows, checked: str, case: Case, result: Result, out: Path) -> No
         if len(result.lines) > case.max_lines:
             problems.append(f"{len(result.lines)} lines (> {case.max_lines})")
         text = "\n".join(result.lines)
-        problems += [f"no line matches /{p}/" for p in case.patterns if not re.search(p, text, re.I)]
+        problems += [
+            f"no line matches /{p}/" for p in case.patterns if not re.search(p, text, re.I)
+        ]
         if not folder_is_empty(out):
             problems.append("--out was written")
     else:
@@ -166,7 +226,12 @@ def judge(rows: Rows, checked: str, case: Case, result: Result, out: Path) -> No
         problems += error_line_problems(result, case.patterns)
     if traceback_in(result.stderr, logs_text(out)):
         problems.append("a traceback")
-    rows.add(NAME, checked, not problems, result.describe() + (f"; {'; '.join(problems[:2])}" if problems else ""))
+    rows.add(
+        NAME,
+        checked,
+        not problems,
+        result.describe() + (f"; {'; '.join(problems[:2])}" if problems else ""),
+    )
 
 
 def probe_bad_input(root: Path, ref: Reference, rows: Rows) -> None:
@@ -186,7 +251,9 @@ def probe_bad_input(root: Path, ref: Reference, rows: Rows) -> None:
 def _range_ignored(folder: Path, ref: Reference, rows: Rows) -> None:
     """A genome server that answers Range requests with the whole file (200)."""
     with file_server(GENOME.parent, honours_ranges=False) as server:
-        request = write_request(folder / "request.json", example_entries(), f"{server.url}/synthetic.fa.gz")
+        request = write_request(
+            folder / "request.json", example_entries(), f"{server.url}/synthetic.fa.gz"
+        )
         out = folder / "out"
         result = pavi_run(request, out, timeout=120)
     diff = compare(ref.outputs, run_outputs(out)) if result.code == 0 else ["failed"]
@@ -212,7 +279,9 @@ def _read_only_folder(folder: Path) -> Iterator[tuple[Path, str] | None]:
             folder.chmod(0o755)
         return
     env = base_env(token())
-    mounted = run(["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(folder)], env, timeout=20)
+    mounted = run(
+        ["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(folder)], env, timeout=20
+    )
     if mounted.code != 0:
         yield None
         return
@@ -227,14 +296,23 @@ def _read_only_out(folder: Path, rows: Rows) -> None:
     checked = "--out on a read-only folder: refused, one line naming it"
     with _read_only_folder(folder / "out") as made:
         if made is None:
-            rows.add(NAME, checked, False, "could not make a read-only folder here (root without mount)")
+            rows.add(
+                NAME, checked, False, "could not make a read-only folder here (root without mount)"
+            )
             return
         out, how = made
         result = pavi_run(request, out, timeout=60)
         problems = [] if result.code not in (0, None) else [f"exit {result.code}"]
-        problems += error_line_problems(result, [re.escape(str(out)), r"read-only|not writable|permission|cannot write"])
+        problems += error_line_problems(
+            result, [re.escape(str(out)), r"read-only|not writable|permission|cannot write"]
+        )
         if traceback_in(result.stderr):
             problems.append("a traceback")
         if not folder_is_empty(out):
             problems.append("--out was written")
-        rows.add(NAME, f"{checked} ({how})", not problems, result.describe() + (f"; {'; '.join(problems[:2])}" if problems else ""))
+        rows.add(
+            NAME,
+            f"{checked} ({how})",
+            not problems,
+            result.describe() + (f"; {'; '.join(problems[:2])}" if problems else ""),
+        )

@@ -21,7 +21,14 @@ from reliability.core import (
     traceback_in,
     wait_for,
 )
-from reliability.fixtures import Reference, example_entries, pavi_run, pavi_start, token, write_request
+from reliability.fixtures import (
+    Reference,
+    example_entries,
+    pavi_run,
+    pavi_start,
+    token,
+    write_request,
+)
 from reliability.servers import FileServer, file_server
 
 CONCURRENT_RUNS = 20
@@ -32,9 +39,9 @@ SLOW_ANSWER = 0.7
 def probe_concurrent(root: Path, ref: Reference, rows: Rows) -> None:
     """20 ``pavi run``s of the example at once, each into its own folder."""
     name = "20 concurrent runs"
-    request = write_request(root / "concurrent" / "request.json", example_entries())
+    request = write_request(root / "request.json", example_entries())
     mark = token()
-    outs = [root / "concurrent" / f"run-{i:02d}" for i in range(CONCURRENT_RUNS)]
+    outs = [root / f"run-{i:02d}" for i in range(CONCURRENT_RUNS)]
     started = time.monotonic()
     procs = [pavi_start(request, out, mark, "--concurrency", "1") for out in outs]
     results = [finish(p, max(10.0, 300 - (time.monotonic() - started)), started) for p in procs]
@@ -57,7 +64,8 @@ def probe_concurrent(root: Path, ref: Reference, rows: Rows) -> None:
         name,
         "each run's outputs = clean run's (byte for byte)",
         not wrong,
-        f"{CONCURRENT_RUNS - len(wrong)}/{CONCURRENT_RUNS} identical" + (f"; {wrong[0]}" if wrong else ""),
+        f"{CONCURRENT_RUNS - len(wrong)}/{CONCURRENT_RUNS} identical"
+        + (f"; {wrong[0]}" if wrong else ""),
     )
     crossed = []
     for i, out in enumerate(outs):
@@ -74,7 +82,9 @@ def probe_concurrent(root: Path, ref: Reference, rows: Rows) -> None:
 
 
 def _slow_request(root: Path, server: FileServer, name: str) -> Path:
-    return write_request(root / name / "request.json", example_entries(), f"{server.url}/synthetic.fa.gz")
+    return write_request(
+        root / name / "request.json", example_entries(), f"{server.url}/synthetic.fa.gz"
+    )
 
 
 def _retrieving(mark: str, server: FileServer) -> bool:
@@ -88,8 +98,8 @@ def probe_same_folder(root: Path, ref: Reference, rows: Rows) -> None:
     name = "two runs, one folder"
     mark = token()
     with file_server(GENOME.parent, delay=SLOW_ANSWER) as server:
-        request = _slow_request(root, server, "same-folder")
-        out = root / "same-folder" / "out"
+        request = _slow_request(root, server, "request")
+        out = root / "out"
         started = time.monotonic()
         first = pavi_start(request, out, mark)
         busy = wait_for(lambda: _retrieving(mark, server), 30)
@@ -139,9 +149,10 @@ def probe_signals(root: Path, ref: Reference, rows: Rows) -> None:
                 else:
                     os.kill(proc.pid, sig)
             result = finish(proc, 30, started)
-            # Processes of the run still alive after it exited (given 5 s), then removed.
-            time.sleep(0.5)
-            left = reap_marked(mark) if result.code is not None else []
+            # Processes of the run still alive 1 s after it exited (then removed).
+            wait_for(lambda: not marked_processes(mark), 1.0)  # noqa: B023 (called here)
+            left = marked_processes(mark)
+            reap_marked(mark)
         if not busy:
             rows.add(name, "signal during retrieval", False, "the run never reached retrieval")
             continue
@@ -158,11 +169,13 @@ def probe_signals(root: Path, ref: Reference, rows: Rows) -> None:
             name,
             "no process of the run left",
             not left,
-            "none left" if not left else f"{len(left)} left: {shorten(left[0].command, 80)}",
+            "none left" if not left else f"{len(left)} left: {shorten(left[0].command, 120)}",
         )
         manifest = read_manifest(out)
         status = manifest.get("status") if manifest else None
-        rows.add(name, "run.json status 'interrupted'", status == "interrupted", f"status {status!r}")
+        rows.add(
+            name, "run.json status 'interrupted'", status == "interrupted", f"status {status!r}"
+        )
         again = pavi_run(ref.request, out, timeout=120)
         diff = compare(ref.outputs, run_outputs(out))
         rows.add(

@@ -30,14 +30,21 @@ from reliability.core import (
     script,
     traceback_in,
 )
-from reliability.fixtures import VARIANTS, Reference, example_entries, pavi_run, token, write_request
+from reliability.fixtures import (
+    VARIANTS,
+    Reference,
+    example_entries,
+    pavi_run,
+    token,
+    write_request,
+)
 from reliability.servers import CUT, DROP, Fault, FaultProxy, fault_proxy, moto_server
 
 BUCKET = "reliability"
 FAULT_TIMES = 2
 KINDS = ("500 InternalError", "503 SlowDown", DROP, CUT)
 #: A secret access key no output may ever show.
-SECRET = "reliabilitySecretKey0123456789abcdefABCDEF"
+SECRET = "reliabilitySecretKey0123456789abcdefABCDEF"  # noqa: S105 (moto takes any key)
 READS = ("GET", "HEAD")
 
 
@@ -59,9 +66,13 @@ CLASSES = (
     OpClass("genome range reads", READS, r"^{p}/in/genome\.fa\.gz(\?|$)"),
     OpClass("request file reads", READS, r"^{p}/in/request\.json(\?|$)"),
     OpClass("variants file reads", READS, r"^{p}/in/variants\.json(\?|$)"),
-    OpClass("seqinfo/FASTA writes", ("PUT", "POST"), r"^{p}/work/[^/?]*-(protein\.fa|seqinfo\.json)"),
+    OpClass(
+        "seqinfo/FASTA writes", ("PUT", "POST"), r"^{p}/work/[^/?]*-(protein\.fa|seqinfo\.json)"
+    ),
     OpClass("alignment input reads (*-protein.fa)", READS, r"^{p}/work/[^/?]*-protein\.fa(\?|$)"),
-    OpClass("prefix listings", ("GET",), r"^/" + BUCKET + r"/?\?(?=.*list-type=2)(?=.*prefix={c}%2F)"),
+    OpClass(
+        "prefix listings", ("GET",), r"^/" + BUCKET + r"/?\?(?=.*list-type=2)(?=.*prefix={c}%2F)"
+    ),
     OpClass(
         "alignment writes (input .fa, .aln)",
         ("PUT", "POST"),
@@ -108,10 +119,15 @@ class S3Setup:
                 Body=Path(f"{GENOME}{suffix}").read_bytes(),
             )
         entries = [
-            dict(e, fasta_file_url=f"s3://{BUCKET}/{case}/in/genome.fa.gz") for e in example_entries()
+            dict(e, fasta_file_url=f"s3://{BUCKET}/{case}/in/genome.fa.gz")
+            for e in example_entries()
         ]
-        self.client.put_object(Bucket=BUCKET, Key=f"{case}/in/request.json", Body=json.dumps(entries))
-        self.client.put_object(Bucket=BUCKET, Key=f"{case}/in/variants.json", Body=VARIANTS.read_bytes())
+        self.client.put_object(
+            Bucket=BUCKET, Key=f"{case}/in/request.json", Body=json.dumps(entries)
+        )
+        self.client.put_object(
+            Bucket=BUCKET, Key=f"{case}/in/variants.json", Body=VARIANTS.read_bytes()
+        )
 
     def outputs(self, case: str) -> dict[str, bytes]:
         """Objects under ``case/work/`` and ``case/results/`` (name -> bytes)."""
@@ -134,7 +150,7 @@ def s3_setup() -> Iterator[S3Setup]:
             "s3",
             endpoint_url=moto,
             aws_access_key_id="testing",
-            aws_secret_access_key="testing",
+            aws_secret_access_key="testing",  # noqa: S106 (moto's test credentials)
             region_name="us-east-1",
         )
         client.create_bucket(Bucket=BUCKET)
@@ -201,15 +217,16 @@ def _kind_rows(
     """One run with every class faulted; on a failure, one run per class to say which."""
     faults, problems = _run_case(setup, clean, f"k{number}", kind, ops)
     rows = []
-    for c, (op, fault) in enumerate(zip(ops, faults, strict=True)):
+    for c, (op, combined) in enumerate(zip(ops, faults, strict=True)):
+        fault, mine = combined, list[str]()
         if problems:
             (fault,), mine = _run_case(setup, clean, f"k{number}-c{c}", kind, [op])
-        else:
-            mine = []
         if fault.hits < FAULT_TIMES:
             mine = [f"only {fault.hits} of {FAULT_TIMES} faults injected", *mine]
-        detail = "; ".join(mine[:3]) if mine else (
-            f"{fault.hits} injected, 3 jobs exit 0, {len(clean)} objects identical"
+        detail = (
+            "; ".join(mine[:3])
+            if mine
+            else (f"{fault.hits} injected, 3 jobs exit 0, {len(clean)} objects identical")
         )
         rows.append((f"{kind} on {op.name}", not mine, detail))
     return rows
@@ -261,7 +278,9 @@ def probe_secret(root: Path, rows: Rows, setup: S3Setup) -> None:
     reap_marked(mark)
     texts = [result.stdout, result.stderr]
     texts += [p.read_text(errors="replace") for p in out.rglob("*") if p.is_file()]
-    leaks = [w for w in ("x-amz-", SECRET.lower(), "signature=") if any(w in t.lower() for t in texts)]
+    leaks = [
+        w for w in ("x-amz-", SECRET.lower(), "signature=") if any(w in t.lower() for t in texts)
+    ]
     problems = [] if result.code not in (0, None) else [f"exit {result.code}"]
     problems += error_line_problems(result, [r"genome|access|denied|403"])
     if traceback_in(result.stderr):

@@ -259,7 +259,9 @@ def _file_handler(state: FileServer) -> type[BaseHTTPRequestHandler]:
 
 
 @contextlib.contextmanager
-def file_server(root: Path, *, delay: float = 0.0, honours_ranges: bool = True) -> Iterator[FileServer]:
+def file_server(
+    root: Path, *, delay: float = 0.0, honours_ranges: bool = True
+) -> Iterator[FileServer]:
     """Serve ``root``'s files on 127.0.0.1."""
     state = FileServer(root, delay, honours_ranges)
     with serving(_file_handler(state)) as url:
