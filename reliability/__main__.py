@@ -61,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     console = Console(width=200)
     root = Path(tempfile.mkdtemp(prefix="pavi-reliability-"))
+    root.chmod(0o755)  # a probe may run pavi as another user (docs/reliability.md)
     rows = Rows()
     timings: dict[str, float] = {}
     try:

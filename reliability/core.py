@@ -20,6 +20,8 @@ EXAMPLES = REPO / "examples"
 GENOME = EXAMPLES / "genome" / "synthetic.fa.gz"
 #: Environment variable whose value marks every process a probe starts (inherited by children).
 MARKER = "PAVI_RELIABILITY_MARK"
+#: Set to 1 to use the fallbacks of the probes that mount a tmpfs (as where mount is not allowed).
+NO_MOUNT = "PAVI_RELIABILITY_NO_MOUNT"
 #: The one-line error of the CLI and the jobs.
 ERROR_PREFIX = "pavi: error:"
 
@@ -284,6 +286,11 @@ def read_manifest(out: Path) -> dict[str, object] | None:
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
+
+
+def may_mount() -> bool:
+    """True when this process may try ``mount`` (root, the tool present, not switched off)."""
+    return os.geteuid() == 0 and shutil.which("mount") is not None and not os.environ.get(NO_MOUNT)
 
 
 def folder_is_empty(path: Path) -> bool:

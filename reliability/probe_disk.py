@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import resource
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -15,6 +13,7 @@ from reliability.core import (
     base_env,
     error_line_problems,
     logs_text,
+    may_mount,
     partial_outputs,
     run,
     traceback_in,
@@ -25,13 +24,11 @@ from reliability.fixtures import Reference, pavi_run, token
 TMPFS_KIB = (32, 68, 84, 140)
 #: Per-file size limits (bytes) of the fallback: over the request copy, the .aln, the report.
 FSIZE_LIMITS = (1_000, 6_000, 20_000)
-#: Environment variable forcing the fallback (``rlimit``) even where mounting works.
-MODE_ENV = "PAVI_RELIABILITY_DISK"
 NO_SPACE = r"no space left|ENOSPC|disk (is )?full|file too large|EFBIG"
 
 
 def _can_mount(where: Path) -> bool:
-    if os.environ.get(MODE_ENV) == "rlimit" or os.geteuid() != 0 or not shutil.which("mount"):
+    if not may_mount():
         return False
     where.mkdir(parents=True, exist_ok=True)
     probe = run(

@@ -29,6 +29,7 @@ from reliability.core import (
     error_line_problems,
     folder_is_empty,
     logs_text,
+    may_mount,
     run,
     run_outputs,
     traceback_in,
@@ -207,7 +208,9 @@ def judge(rows: Rows, checked: str, case: Case, result: Result, out: Path) -> No
     """The row of one case."""
     problems: list[str] = []
     if case.before_run:
-        if result.code != 2:
+        if result.code == 0:
+            problems.append("not refused: the run went ahead")
+        elif result.code != 2:
             problems.append(f"exit {result.code}, not 2")
         strays = [line for line in result.lines if not line.startswith(ERROR_PREFIX)]
         if strays:
@@ -267,41 +270,57 @@ def _range_ignored(folder: Path, ref: Reference, rows: Rows) -> None:
     rows.add(NAME, "server ignoring Range: correct outputs, or one line naming Range", held, detail)
 
 
+NOBODY = 65534
+
+
+def _as_nobody() -> None:
+    """In the child, before exec: drop root to uid/gid 65534, whom mode 0555 does stop."""
+    os.setgroups([])
+    os.setgid(NOBODY)
+    os.setuid(NOBODY)
+
+
 @contextlib.contextmanager
-def _read_only_folder(folder: Path) -> Iterator[tuple[Path, str] | None]:
-    """A read-only folder: a read-only tmpfs (root), else mode 0555 (others); None if neither."""
+def _read_only_folder(folder: Path) -> Iterator[tuple[str, Callable[[], None] | None]]:
+    """Make ``folder`` read-only for the run: a read-only tmpfs as root, else mode 0555.
+
+    Root ignores mode bits, so where root cannot mount, the run drops to uid 65534.
+    Yields how it was done and what the child runs before exec.
+    """
     folder.mkdir(parents=True, exist_ok=True)
-    if os.geteuid() != 0:
-        folder.chmod(0o555)
-        try:
-            yield folder, "mode 0555"
-        finally:
-            folder.chmod(0o755)
-        return
     env = base_env(token())
-    mounted = run(
-        ["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(folder)], env, timeout=20
-    )
-    if mounted.code != 0:
-        yield None
-        return
+    if may_mount():
+        mounted = run(
+            ["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(folder)], env, timeout=20
+        )
+        if mounted.code == 0:
+            try:
+                yield "read-only tmpfs", None
+            finally:
+                run(["umount", str(folder)], env, timeout=20)
+            return
+    folder.chmod(0o555)
     try:
-        yield folder, "read-only tmpfs"
+        if os.geteuid() == 0:
+            yield "mode 0555, run as uid 65534", _as_nobody
+        else:
+            yield "mode 0555", None
     finally:
-        run(["umount", str(folder)], env, timeout=20)
+        folder.chmod(0o755)
 
 
 def _read_only_out(folder: Path, rows: Rows) -> None:
     request = write_request(folder.parent / "read-only-request.json", example_entries())
+    request.parent.chmod(0o755)
+    request.chmod(0o644)
     checked = "--out on a read-only folder: refused, one line naming it"
-    with _read_only_folder(folder / "out") as made:
-        if made is None:
-            rows.add(
-                NAME, checked, False, "could not make a read-only folder here (root without mount)"
-            )
+    out = folder / "out"
+    with _read_only_folder(out) as (how, preexec):
+        try:
+            result = pavi_run(request, out, timeout=60, preexec=preexec)
+        except OSError as err:  # uid 65534 may not reach the installed scripts
+            rows.add(NAME, f"{checked} ({how})", False, f"could not start pavi: {err}")
             return
-        out, how = made
-        result = pavi_run(request, out, timeout=60)
         problems = [] if result.code not in (0, None) else [f"exit {result.code}"]
         problems += error_line_problems(
             result, [re.escape(str(out)), r"read-only|not writable|permission|cannot write"]
