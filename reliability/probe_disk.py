@@ -15,6 +15,7 @@ from reliability.core import (
     logs_text,
     may_mount,
     partial_outputs,
+    read_manifest,
     run,
     traceback_in,
 )
@@ -83,6 +84,8 @@ def _judge(rows: Rows, name: str, how: str, *, result: Result, out: Path, ref: R
     if traceback_in(result.stderr, logs_text(out)):
         problems.append("a traceback")
     problems += partial_outputs(ref.outputs, out)
+    if (out / "run.json").exists() and read_manifest(out) is None:
+        problems.append("a partial run.json")
     rows.add(
         name,
         f"{how}: one line naming it, no partial output (failed in {_failed_step(result, out)})",

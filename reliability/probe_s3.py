@@ -38,11 +38,11 @@ from reliability.fixtures import (
     token,
     write_request,
 )
-from reliability.servers import CUT, DROP, Fault, FaultProxy, fault_proxy, moto_server
+from reliability.servers import CUT, DROP, LOST, Fault, FaultProxy, fault_proxy, moto_server
 
 BUCKET = "reliability"
 FAULT_TIMES = 2
-KINDS = ("500 InternalError", "503 SlowDown", DROP, CUT)
+KINDS = ("500 InternalError", "503 SlowDown", DROP, CUT, LOST)
 #: A secret access key no output may ever show.
 SECRET = "reliabilitySecretKey0123456789abcdefABCDEF"  # noqa: S105 (moto takes any key)
 READS = ("GET", "HEAD")

@@ -23,6 +23,7 @@ _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "expect", "proxy
 #: Fault kinds: an HTTP status with its S3 error code, or one of these two.
 DROP = "drop"  # read the request, hang up without an answer
 CUT = "cut"  # GET: real headers and half the body, then hang up; PUT/POST: read half, hang up
+LOST = "answer lost"  # relay the request (a write lands), then hang up without the answer
 
 
 def free_port() -> int:
@@ -53,7 +54,7 @@ class Fault:
 
     methods: tuple[str, ...]
     path: re.Pattern[str]
-    kind: str  # DROP, CUT or "500 InternalError" / "503 SlowDown"
+    kind: str  # DROP, CUT, LOST or "500 InternalError" / "503 SlowDown"
     times: int
     hits: int = 0
 
@@ -131,7 +132,7 @@ def _proxy_handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
             if fault is not None and fault.kind == DROP:
                 self._hang_up()
                 return
-            if fault is not None and fault.kind != CUT:
+            if fault is not None and fault.kind not in (CUT, LOST):
                 self._answer_fault(fault.kind)
                 return
             headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP}
@@ -142,6 +143,9 @@ def _proxy_handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
                 conn.request(self.command, self.path, body=body, headers=headers)
                 response = conn.getresponse()
                 data = response.read()
+                if fault is not None and fault.kind == LOST:
+                    self._hang_up()
+                    return
                 self.send_response(response.status, response.reason)
                 for key, value in response.getheaders():
                     if key.lower() not in _HOP_BY_HOP and key.lower() != "content-length":
