@@ -81,6 +81,7 @@ class Reference:
     request: Path
     outputs: dict[str, bytes]
     result: Result
+    out: Path
 
     @property
     def ok(self) -> bool:
@@ -93,4 +94,4 @@ def reference_run(root: Path) -> Reference:
     request = write_request(root / "request.json", example_entries())
     out = root / "reference"
     result = pavi_run(request, out, "--concurrency", "2")
-    return Reference(request, run_outputs(out), result)
+    return Reference(request, run_outputs(out), result, out)

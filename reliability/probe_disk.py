@@ -21,11 +21,8 @@ from reliability.core import (
 )
 from reliability.fixtures import Reference, pavi_run, token
 
-#: Size (KiB) of each tmpfs: full in the retrieval's, alignment's, merge's writes, then run.json's.
-TMPFS_KIB = (32, 68, 84, 140)
-#: Per-file size limits (bytes) of the fallback: over the request copy, the .aln, the report.
-FSIZE_LIMITS = (1_000, 6_000, 20_000)
-NO_SPACE = r"no space left|ENOSPC|disk (is )?full|file too large|EFBIG"
+PAGE = 4096  # tmpfs counts whole pages per file
+NO_SPACE = r"no space left|ENOSPC|disk (is )?full|file too large|EFBIG|SIGXFSZ"
 
 
 def _can_mount(where: Path) -> bool:
@@ -94,24 +91,68 @@ def _judge(rows: Rows, name: str, how: str, *, result: Result, out: Path, ref: R
     )
 
 
+def _pages(paths: list[Path]) -> int:
+    return sum(-(-p.stat().st_size // PAGE) for p in paths if p.is_file())
+
+
+def tmpfs_sizes(ref: Path) -> list[tuple[str, int]]:
+    """tmpfs sizes (KiB) that fill up in the retrieval's, alignment's, merge's writes and at
+    run.json, from the clean run's files in the order a run writes them."""
+    work, results, logs = ref / "work", ref / "results", ref / "logs"
+    start = _pages([work / "request.json", *logs.glob("retrieval*.log")])
+    retrieved = _pages([*work.glob("*-protein.fa"), *work.glob("*-seqinfo.json")])
+    aligned = _pages([logs / "alignment.log", work / "alignment-input.fa"])
+    aligned += _pages([results / "alignment-output.aln"])
+    merged = _pages([logs / "merge.log", *results.glob("*.json"), *results.glob("*.html")])
+    steps = [
+        ("retrieval", start + retrieved // 2),
+        ("alignment", start + retrieved + aligned - 1),
+        ("merge", start + retrieved + aligned + merged - 1),
+        ("run.json", start + retrieved + aligned + merged + _pages([ref / "run.json"]) - 1),
+    ]
+    return [(step, pages * PAGE // 1024) for step, pages in steps]
+
+
+def fsize_limits(ref: Path) -> list[tuple[str, int]]:
+    """Per-file limits (bytes) just under the request copy (written by the runner), the .aln and
+    the report, each kept only if every file written before it is smaller."""
+    order = [
+        ref / "work" / "request.json",
+        *sorted((ref / "logs").glob("retrieval*.log")),
+        *sorted((ref / "work").glob("*-*.*")),
+        ref / "logs" / "alignment.log",
+        ref / "work" / "alignment-input.fa",
+        ref / "results" / "alignment-output.aln",
+        ref / "logs" / "merge.log",
+        ref / "results" / "aligned_seq_info.json",
+        ref / "results" / "report.html",
+    ]
+    sizes = [p.stat().st_size if p.is_file() else 0 for p in order]
+    limits = []
+    for name, target in (("the runner", 0), ("alignment", -4), ("merge", -1)):
+        index = target % len(order)
+        if sizes[index] > max(sizes[:index], default=0):
+            limits.append((name, sizes[index] - 1))
+    return limits
+
+
 def probe_full_disk(root: Path, ref: Reference, rows: Rows) -> None:
     """Run the example into a folder that fills up at several points of the run."""
     if _can_mount(root / "probe"):
-        for kib in TMPFS_KIB:
+        for aim, kib in tmpfs_sizes(ref.out):
             with _tmpfs(root / f"tmpfs-{kib}k", kib) as where:
                 out = where / "out"
                 result = pavi_run(ref.request, out, timeout=120)
-                _judge(
-                    rows, "full disk (tmpfs)", f"{kib} KiB tmpfs", result=result, out=out, ref=ref
-                )
+                how = f"{kib} KiB tmpfs (aimed at {aim})"
+                _judge(rows, "full disk (tmpfs)", how, result=result, out=out, ref=ref)
         return
-    for size in FSIZE_LIMITS:
+    for aim, size in fsize_limits(ref.out):
         out = root / f"fsize-{size}" / "out"
         result = pavi_run(ref.request, out, timeout=120, preexec=_limit(size))
         _judge(
             rows,
             "full disk (RLIMIT_FSIZE fallback)",
-            f"files ≤ {size} B",
+            f"files ≤ {size} B (aimed at {aim})",
             result=result,
             out=out,
             ref=ref,
