@@ -24,6 +24,8 @@ MARKER = "PAVI_RELIABILITY_MARK"
 NO_MOUNT = "PAVI_RELIABILITY_NO_MOUNT"
 #: The one-line error of the CLI and the jobs.
 ERROR_PREFIX = "pavi: error:"
+#: Where a runner may keep a run that has not succeeded (``DIR/staging/``), beside ``DIR`` itself.
+RUN_PLACES = ("", "staging")
 
 
 @dataclass(frozen=True)
@@ -214,11 +216,18 @@ def traceback_in(*texts: str) -> bool:
 
 
 def logs_text(out: Path) -> str:
-    """Everything the jobs logged under ``out/logs`` (empty if none)."""
-    folder = out / "logs"
-    if not folder.is_dir():
-        return ""
-    return "\n".join(p.read_text(errors="replace") for p in sorted(folder.glob("*")) if p.is_file())
+    """Everything the jobs logged under ``out/logs`` and ``out/staging/logs`` (empty if none)."""
+    return "\n".join(p.read_text(errors="replace") for p in log_files(out))
+
+
+def log_files(out: Path) -> list[Path]:
+    """The job logs of ``out`` and of ``out/staging``."""
+    found: list[Path] = []
+    for place in RUN_PLACES:
+        folder = out / place / "logs"
+        if folder.is_dir():
+            found += sorted(p for p in folder.glob("*") if p.is_file())
+    return found
 
 
 def error_line_problems(result: Result, patterns: Iterable[str]) -> list[str]:
@@ -268,21 +277,32 @@ def compare(expected: Mapping[str, bytes], got: Mapping[str, bytes]) -> list[str
 
 
 def partial_outputs(expected: Mapping[str, bytes], out: Path) -> list[str]:
-    """Files under ``out/work`` and ``out/results`` that are not complete expected outputs."""
+    """Files under ``work/`` and ``results/`` of ``out`` (and of ``out/staging``, where a failed
+    run may be kept) that are not complete expected outputs."""
     problems = []
-    for name, data in run_outputs(out).items():
-        short = name.rsplit("/", 1)[-1]
-        if name not in expected:
-            problems.append(f"stray {name} ({len(data)} bytes)")
-        elif normalise(short, data) != normalise(short, expected[name]):
-            problems.append(f"partial {name} ({len(data)} of {len(expected[name])} bytes)")
+    for place in RUN_PLACES:
+        for name, data in run_outputs(out / place).items():
+            short, shown = name.rsplit("/", 1)[-1], f"{place}/{name}".lstrip("/")
+            if name not in expected:
+                problems.append(f"stray {shown} ({len(data)} bytes)")
+            elif normalise(short, data) != normalise(short, expected[name]):
+                problems.append(f"partial {shown} ({len(data)} of {len(expected[name])} bytes)")
     return problems
 
 
+def manifest_paths(out: Path) -> list[Path]:
+    """The run.json files of ``out`` (``out/run.json``, ``out/staging/run.json``), newest first."""
+    found = [
+        out / place / "run.json" for place in RUN_PLACES if (out / place / "run.json").is_file()
+    ]
+    return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
+
+
 def read_manifest(out: Path) -> dict[str, object] | None:
-    """``out/run.json`` parsed, or None if absent or not JSON."""
+    """The newest run.json of ``out`` parsed, or None if there is none or it is not JSON."""
+    paths = manifest_paths(out)
     try:
-        data = json.loads((out / "run.json").read_text())
+        data = json.loads(paths[0].read_text()) if paths else None
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import resource
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -12,10 +13,11 @@ from reliability.core import (
     Rows,
     base_env,
     error_line_problems,
+    log_files,
     logs_text,
+    manifest_paths,
     may_mount,
     partial_outputs,
-    read_manifest,
     run,
     traceback_in,
 )
@@ -66,7 +68,7 @@ def _limit(size: int) -> Callable[[], None]:
 
 def _failed_step(result: Result, out: Path) -> str:
     """The first job whose log ends in its one-line error, else the runner."""
-    logs = sorted((out / "logs").glob("*.log")) if (out / "logs").is_dir() else []
+    logs = log_files(out)
     for step in ("retrieval", "alignment", "merge"):
         for log in (p for p in logs if p.name.startswith(step)):
             lines = log.read_text(errors="replace").strip().splitlines()
@@ -81,8 +83,11 @@ def _judge(rows: Rows, name: str, how: str, *, result: Result, out: Path, ref: R
     if traceback_in(result.stderr, logs_text(out)):
         problems.append("a traceback")
     problems += partial_outputs(ref.outputs, out)
-    if (out / "run.json").exists() and read_manifest(out) is None:
-        problems.append("a partial run.json")
+    for path in manifest_paths(out):
+        try:
+            json.loads(path.read_text())
+        except ValueError:
+            problems.append(f"a partial {path.relative_to(out)}")
     rows.add(
         name,
         f"{how}: one line naming it, no partial output (failed in {_failed_step(result, out)})",

@@ -186,7 +186,7 @@ def cases(root: Path) -> list[Case]:
             _many_bad,
             options=("--max-entries", "1000"),
             patterns=(r"\b(500|4\d\d) ",),
-            max_lines=50,
+            max_lines=60,
         ),
         Case("--concurrency 10000", options=("--concurrency", "10000"), patterns=(r"concurrency",)),
     ]
