@@ -242,10 +242,11 @@ def test_moto_submits_the_runner_commands(
     assert transitions == n + (7 if seq_type is None else 8)
 
 
+@pytest.mark.parametrize("seq_type", ["rna", "Transcript", 5, None])
 def test_a_bad_seq_type_is_refused_before_any_job(
-    pipeline: Any, case_request: Callable[[str], list[dict[str, Any]]]
+    seq_type: Any, pipeline: Any, case_request: Callable[[str], list[dict[str, Any]]]
 ) -> None:
-    request = {"entries": case_request("syn-no-variants"), "seq_type": "rna"}
+    request = {"entries": case_request("syn-no-variants"), "seq_type": seq_type}
     described = pipeline.execute(request, "exec-bad-seq-type")
     assert described["status"] == "FAILED"
     assert described["error"] == asl.REQUEST_REFUSED
