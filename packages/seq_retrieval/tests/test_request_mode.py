@@ -145,8 +145,12 @@ def test_each_variant_id_is_looked_up_once_per_job(
     """Entries sharing variant ids: one API request per distinct id, whatever the entries."""
     _, entries, folder = next(row for row in case_requests if row[0] == "syn-multi-variant")
     responses = json.loads((folder / "variants.json").read_text())
-    shared = [
-        {**entry, "unique_entry_id": f"{entry['unique_entry_id']}-{n}"}
+    shared = [  # copies need their own record names (one request's names are unique)
+        {
+            **entry,
+            "unique_entry_id": f"{entry['unique_entry_id']}-{n}",
+            "base_seq_name": entry["base_seq_name"] + ("" if n == 1 else "-copy"),
+        }
         for n in (1, 2)
         for entry in entries
     ]

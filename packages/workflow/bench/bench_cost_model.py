@@ -129,7 +129,7 @@ def model(entries: int, size: int, measured: Measured) -> Row:
 
 def main() -> None:
     measured = measure()
-    console = Console()
+    console = Console(width=120)
     console.print(
         f"measured: {measured.per_entry * 1000:.1f} ms per entry in a warm job, "
         f"{measured.start_up:.2f} s job start-up (interpreter, imports, genome index)"

@@ -82,7 +82,7 @@ def test_validators_reject_a_broken_definition(
 
 def test_express_with_sync_tasks_is_refused() -> None:
     definition = build_definition(SETTINGS)
-    with pytest.raises(ValueError, match=r"EXPRESS.*\.sync.*AlignSequences.*RetrieveEntry"):
+    with pytest.raises(ValueError, match=r"EXPRESS.*\.sync.*AlignSequences.*RetrieveChunk"):
         check_workflow_type(definition, "EXPRESS")
     check_workflow_type(definition, asl.WORKFLOW_TYPE)
 

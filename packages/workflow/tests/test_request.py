@@ -180,6 +180,7 @@ def test_cloud_requests_must_fit_the_payload_limit(entries: list[dict[str, Any]]
         {
             **entries[0],
             "unique_entry_id": f"{i:03d}_x",
+            "base_seq_name": f"x{i}",
             "fasta_file_url": "https://example.org/g.fa.gz",
             "variant_ids": [f"v{j}" * 20 for j in range(60)],
         }

@@ -68,7 +68,7 @@ RETRIEVAL: Final = Job(
     distribution="pavi-seq-retrieval",
     folder="seq_retrieval",
     config_key="seqRetrieval",
-    state_name="RetrieveEntry",
+    state_name="RetrieveChunk",
     outputs=(Output("work", "{entry}-{type}.fa"), Output("work", "{entry}-seqinfo.json")),
     reads_genomes=True,
 )

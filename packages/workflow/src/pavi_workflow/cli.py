@@ -32,6 +32,7 @@ from pavi_workflow.executors import (
     find_engine,
     local_mounts,
 )
+from pavi_workflow.preflight import check_genomes
 from pavi_workflow.report import ReportError, rebuild
 from pavi_workflow.request import (
     DEFAULT_MAX_ENTRIES,
@@ -51,6 +52,12 @@ SEQ_TYPE_OPTION = click.option(
     help="Align the translated proteins or the spliced transcripts (nucleotides) "
     "[default: the request's seq_type, else protein].",
 )
+#: `--no-preflight` of `pavi run` and `pavi submit` (docs/request.md, "Checks before the run").
+no_preflight = click.option(
+    "--no-preflight",
+    is_flag=True,
+    help="Skip the genome checks before the run (e.g. genomes this machine cannot read).",
+)
 
 
 def fail(message: str, exit_code: int = EXIT_FAILURE) -> NoReturn:
@@ -68,7 +75,7 @@ def guarded(call: Callable[[], T]) -> T:
     try:
         return call()
     except RequestError as err:
-        for problem in err.problems:
+        for problem in err.summary():
             click.echo(f"pavi: error: {problem}", err=True)
         raise SystemExit(EXIT_USAGE) from err
     except (sfn_client.ClientError, StorageError, BotoCoreError) as err:
@@ -129,6 +136,7 @@ def main() -> None:
     help="Largest request accepted.",
 )
 @SEQ_TYPE_OPTION
+@no_preflight
 def run(  # noqa: PLR0917 (click passes the options positionally)
     request_file: Path,
     out_dir: Path,
@@ -140,6 +148,7 @@ def run(  # noqa: PLR0917 (click passes the options positionally)
     image_tag: str | None,
     max_entries: int,
     seq_type: OutputType | None,
+    no_preflight: bool,
 ) -> None:
     """Run REQUEST_FILE through the three steps locally, with --out standing in for the bucket.
 
@@ -149,8 +158,10 @@ def run(  # noqa: PLR0917 (click passes the options positionally)
         request = load_request(
             request_file, target="local", max_entries=max_entries, seq_type=seq_type
         )
+        if not no_preflight:
+            check_genomes(request)
     except RequestError as err:
-        for problem in err.problems:
+        for problem in err.summary():
             click.echo(f"pavi: error: {problem}", err=True)
         raise SystemExit(EXIT_USAGE) from err
     if variants_file:
@@ -277,19 +288,26 @@ def asl(  # noqa: PLR0917 (click passes the options positionally)
     "--max-entries", type=click.IntRange(min=1), default=DEFAULT_MAX_ENTRIES, show_default=True
 )
 @SEQ_TYPE_OPTION
+@no_preflight
 def submit(
     request_file: Path,
     state_machine_arn: str | None,
     max_entries: int,
     seq_type: OutputType | None,
+    no_preflight: bool,
 ) -> None:
-    """Validate REQUEST_FILE (cloud rules) and start an execution; print its ARN."""
+    """Validate REQUEST_FILE (cloud rules), check its genomes and start an execution; print
+    its ARN."""
     request = guarded(
         lambda: load_request(
             request_file, target="cloud", max_entries=max_entries, seq_type=seq_type
         )
     )
-    arn = guarded(lambda: sfn_client.start(request, state_machine_arn=state_machine_arn))
+    arn = guarded(
+        lambda: sfn_client.start(
+            request, state_machine_arn=state_machine_arn, preflight=not no_preflight
+        )
+    )
     click.echo(arn)
 
 

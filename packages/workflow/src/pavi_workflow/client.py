@@ -19,6 +19,7 @@ from pavi_contracts.jobs import RETRIEVAL
 
 from pavi_workflow import batch
 from pavi_workflow.batch import DEFAULT_LOG_GROUP, BatchJob, LogLine, batch_jobs, get
+from pavi_workflow.preflight import check_genomes
 from pavi_workflow.request import DEFAULT_MAX_ENTRIES, Request, validate_request
 
 STATE_MACHINE_ENV: Final = "PAVI_STATE_MACHINE_ARN"
@@ -86,9 +87,11 @@ def start(
     max_entries: int = DEFAULT_MAX_ENTRIES,
     sfn: Any = None,
     seq_type: OutputType | None = None,
+    preflight: bool = True,
 ) -> str:
-    """Validate ``request`` (cloud rules; RequestError lists the problems), start an execution
-    named with a fresh UUID and return its ARN.
+    """Validate ``request`` (cloud rules) and, unless ``preflight`` is false, check its genomes
+    (RequestError lists the problems); start an execution named with a fresh UUID and return
+    its ARN.
 
     ``request`` is the entries array, the object form ``{"entries": [...], "seq_type": ...}``
     or a validated Request; ``seq_type`` (``protein`` or ``transcript``), when given, overrides
@@ -104,6 +107,8 @@ def start(
     arn = state_machine_arn or os.environ.get(STATE_MACHINE_ENV)
     if not arn:
         raise ClientError(f"no state machine: pass its ARN or set {STATE_MACHINE_ENV}")
+    if preflight:
+        check_genomes(checked)
     sfn = sfn or _aws("stepfunctions")
     response = sfn.start_execution(
         stateMachineArn=arn, name=str(uuid.uuid4()), input=checked.to_json()

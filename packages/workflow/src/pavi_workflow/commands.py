@@ -19,7 +19,7 @@ from pavi_contracts.selection import format_selection
 
 #: Entries per retrieval job unless a run or stack says otherwise (packages/workflow/README.md,
 #: "Entries per job" gives the cost model behind it).
-DEFAULT_ENTRIES_PER_JOB = 10
+DEFAULT_ENTRIES_PER_JOB = 25
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,8 @@ CLOUD_MAX_BYTES: Final = 256 * 1024 - 2048
 CLOUD_MAX_ENTRIES: Final = MAX_ENTRIES
 #: The request's JSON Schema: either form (``pavi schema`` prints it).
 request_schema = input_schema
+#: Largest request file read (a request of 100 entries is usually well under 1 MiB).
+MAX_REQUEST_FILE_BYTES: Final = 32 * 1024 * 1024
 
 
 def validate_request(
@@ -92,13 +94,21 @@ def load_request(
 ) -> Request:
     """Read and validate a request file (relative local paths resolve against its folder)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as file:
+            raw = file.read(MAX_REQUEST_FILE_BYTES + 1)
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as err:
         raise RequestError([f"request: cannot read {path}: {_reason(err)}"]) from err
+    if len(raw) > MAX_REQUEST_FILE_BYTES:
+        raise RequestError(
+            [f"request: {path} is larger than {MAX_REQUEST_FILE_BYTES // 2**20} MiB, refused"]
+        )
     try:
         data = json.loads(text)
     except json.JSONDecodeError as err:
         raise RequestError([f"request: {path} is not valid JSON: {err}"]) from err
+    except RecursionError:
+        raise RequestError([f"request: {path} is nested too deeply to read"]) from None
     return validate_request(
         data,
         target=target,

@@ -1,11 +1,17 @@
-"""The two index files of a remote genome: ``.fai`` (where each sequence's lines are) and
-``.gzi`` (where each BGZF block starts, compressed and uncompressed)."""
+"""The two index files of a genome: ``.fai`` (where each sequence's lines are) and ``.gzi``
+(where each BGZF block starts, compressed and uncompressed). Pure parsers (standard library):
+the retrieval job reads remote genomes with them, the workflow checks genomes before a run."""
 
 from __future__ import annotations
 
 import itertools
 import struct
-from typing import NamedTuple
+from typing import Final, NamedTuple
+
+__all__ = ["MAX_BGZF_BLOCK", "FaiRecord", "IndexFormatError", "parse_fai", "parse_gzi"]
+
+#: Most uncompressed bytes one BGZF block holds (its ISIZE field, SAM/BAM specification).
+MAX_BGZF_BLOCK: Final = 65536
 
 
 class IndexFormatError(ValueError):
