@@ -50,8 +50,9 @@ MAX_CONCURRENCY = 40
 VARIANT_SECONDS, VARIANTS_PER_ENTRY, VARIANT_WORKERS = 0.3, 2, 8
 #: Genome reads from S3 per entry: one ranged GET of ~30 kB (the BGZF reader; 10 ms first byte).
 S3_READ_SECONDS = 0.02
-#: Prepare, StoreRequest, the Map, AlignSequences, MergeSeqInfo, Done: 6 transitions + 1 per job.
-FIXED_TRANSITIONS = 6
+#: ReadRequest, Prepare, StoreRequest, the Map, AlignSequences, MergeSeqInfo, Done: 7 transitions
+#: + 1 per job (one more, ReadOptions, for a request in the object form).
+FIXED_TRANSITIONS = 7
 SIZES = (1, 6, 40, 100, 1000)
 CHUNKS = (1, 10, 25, 50, 100)
 MEASURED_ENTRIES = 40

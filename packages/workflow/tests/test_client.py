@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 from pavi_workflow import batch, client
 from pavi_workflow.cli import main
-from pavi_workflow.request import RequestError
+from pavi_workflow.request import RequestError, validate_request
 
 ACCOUNT = "123456789012"  # moto's default account
 REGION = "us-east-1"
@@ -52,6 +52,32 @@ def test_start_validates_then_names_the_execution_with_a_uuid(
     described = _finish(pipeline, arn)
     assert json.loads(described["input"]) == cloud_request
     assert client.status(arn, sfn=pipeline.sfn) == client.ExecutionStatus("COMPLETED", "SUCCEEDED")
+
+
+@pytest.mark.parametrize("how", ["option", "object form"])
+def test_start_sends_a_transcript_request_in_the_object_form(
+    how: str, pipeline: Any, cloud_request: list[dict[str, Any]]
+) -> None:
+    if how == "option":
+        arn = client.start(
+            cloud_request, state_machine_arn=pipeline.arn, sfn=pipeline.sfn, seq_type="transcript"
+        )
+    else:
+        request = {"entries": cloud_request, "seq_type": "transcript"}
+        arn = client.start(request, state_machine_arn=pipeline.arn, sfn=pipeline.sfn)
+    described = _finish(pipeline, arn)
+    assert described["status"] == "SUCCEEDED", described.get("cause")
+    assert json.loads(described["input"]) == {"entries": cloud_request, "seq_type": "transcript"}
+    assert json.loads(described["output"])["seq_type"] == "transcript"
+    commands = pipeline.submitted_commands(arn)
+    assert commands[-2][0] == "pavi-alignment"
+    assert commands[-2][-2:] == ["--seq-type", "dna"]
+    # A validated protein Request with the option becomes a transcript run too.
+    checked = validate_request(cloud_request, target="cloud")
+    arn = client.start(
+        checked, state_machine_arn=pipeline.arn, sfn=pipeline.sfn, seq_type="transcript"
+    )
+    assert json.loads(_finish(pipeline, arn)["input"])["seq_type"] == "transcript"
 
 
 def test_start_refuses_bad_requests_before_anything_runs(
@@ -336,6 +362,21 @@ def test_submit_cli_prints_the_arn(
     assert arn.startswith(pipeline.arn.replace(":stateMachine:", ":execution:"))
     _finish(pipeline, arn)
     assert CliRunner().invoke(main, ["status", arn]).output.strip() == "COMPLETED"
+
+
+def test_submit_cli_takes_the_seq_type(
+    pipeline: Any, cloud_request: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    path = tmp_path / "request.json"
+    path.write_text(json.dumps(cloud_request))
+    args = ["submit", str(path), "--state-machine-arn", pipeline.arn, "--seq-type", "transcript"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    described = _finish(pipeline, result.output.strip())
+    assert json.loads(described["input"]) == {"entries": cloud_request, "seq_type": "transcript"}
+    bad = CliRunner().invoke(main, [*args[:-1], "rna"])
+    assert bad.exit_code == 2
+    assert "'rna' is not one of 'protein', 'transcript'" in bad.output
 
 
 def test_cli_reports_aws_errors_in_one_line(pipeline: Any) -> None:

@@ -17,6 +17,7 @@ from typing import Annotated, Any, Final
 from pydantic import Field, TypeAdapter, ValidationError
 
 from pavi_contracts.entry import MAX_RECORD_NAME_BYTES, Entry, format_validation_errors
+from pavi_contracts.files import OutputType
 from pavi_contracts.jsontypes import json_type
 
 DEFAULT_MAX_ENTRIES: Final = 100
@@ -50,6 +51,8 @@ class Request:
     """A validated request: the entries as the jobs receive them (JSON objects)."""
 
     entries: tuple[dict[str, Any], ...]
+    #: What the run aligns: ``protein`` or ``transcript`` (``pavi_contracts.request_input``).
+    seq_type: OutputType = "protein"
 
     @property
     def entry_ids(self) -> list[str]:
@@ -57,8 +60,12 @@ class Request:
         return [str(entry["unique_entry_id"]) for entry in self.entries]
 
     def to_json(self) -> str:
-        """The request as compact JSON (what the state machine receives)."""
-        return json.dumps(list(self.entries), separators=(",", ":"))
+        """The request as compact JSON (what the state machine receives): the bare array of a
+        protein request, else the object form with its ``seq_type``."""
+        if self.seq_type == "protein":
+            return json.dumps(list(self.entries), separators=(",", ":"))
+        data = {"entries": list(self.entries), "seq_type": self.seq_type}
+        return json.dumps(data, separators=(",", ":"))
 
 
 def validate_request(

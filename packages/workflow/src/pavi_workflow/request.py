@@ -13,13 +13,13 @@ from typing import Any, Final, Literal
 
 from pavi_common_s3.errors import StorageError, UnsupportedScheme
 from pavi_common_s3.uri import parse
+from pavi_contracts.files import OutputType
 from pavi_contracts.request import (
     DEFAULT_MAX_ENTRIES,
     Request,
     RequestError,
-    request_schema,
 )
-from pavi_contracts.request import validate_request as validate_contract
+from pavi_contracts.request_input import input_schema, validate_input
 
 from pavi_workflow.asl import MAX_ENTRIES
 
@@ -43,6 +43,8 @@ ALLOWED_SCHEMES: Final[dict[Target, tuple[str, ...]]] = {
 CLOUD_MAX_BYTES: Final = 256 * 1024 - 2048
 #: Most entries a cloud run takes (the state machine plans chunks with ``States.ArrayRange``).
 CLOUD_MAX_ENTRIES: Final = MAX_ENTRIES
+#: The request's JSON Schema: either form (``pavi schema`` prints it).
+request_schema = input_schema
 #: Largest request file read (a request of 100 entries is usually well under 1 MiB).
 MAX_REQUEST_FILE_BYTES: Final = 32 * 1024 * 1024
 
@@ -53,8 +55,11 @@ def validate_request(
     target: Target,
     max_entries: int = DEFAULT_MAX_ENTRIES,
     base_dir: Path | None = None,
+    seq_type: OutputType | None = None,
 ) -> Request:
-    """Check a parsed request; raise RequestError listing every problem.
+    """Check a parsed request of either form (the entries array, or ``{"entries": [...],
+    "seq_type": ...}``); raise RequestError listing every problem. ``seq_type``, when given,
+    overrides the request's own.
 
     For ``target="local"``, a ``fasta_file_url`` that is a plain path is made absolute
     (relative paths against ``base_dir``, the request file's folder) and written as ``file://``.
@@ -63,8 +68,13 @@ def validate_request(
         max_entries = min(max_entries, CLOUD_MAX_ENTRIES)
     if target == "local" and isinstance(data, list):
         data = [_absolute_local_url(raw, base_dir) for raw in data]
-    request = validate_contract(
-        data, max_entries=max_entries, entry_checks=[lambda entry: scheme_problems(entry, target)]
+    if target == "local" and isinstance(data, dict) and isinstance(data.get("entries"), list):
+        data = {**data, "entries": [_absolute_local_url(raw, base_dir) for raw in data["entries"]]}
+    request = validate_input(
+        data,
+        max_entries=max_entries,
+        entry_checks=[lambda entry: scheme_problems(entry, target)],
+        seq_type=seq_type,
     )
     if target == "cloud":
         size = len(request.to_json().encode())
@@ -75,7 +85,13 @@ def validate_request(
     return request
 
 
-def load_request(path: Path, *, target: Target, max_entries: int = DEFAULT_MAX_ENTRIES) -> Request:
+def load_request(
+    path: Path,
+    *,
+    target: Target,
+    max_entries: int = DEFAULT_MAX_ENTRIES,
+    seq_type: OutputType | None = None,
+) -> Request:
     """Read and validate a request file (relative local paths resolve against its folder)."""
     try:
         with path.open("rb") as file:
@@ -94,7 +110,11 @@ def load_request(path: Path, *, target: Target, max_entries: int = DEFAULT_MAX_E
     except RecursionError:
         raise RequestError([f"request: {path} is nested too deeply to read"]) from None
     return validate_request(
-        data, target=target, max_entries=max_entries, base_dir=path.resolve().parent
+        data,
+        target=target,
+        max_entries=max_entries,
+        base_dir=path.resolve().parent,
+        seq_type=seq_type,
     )
 
 
