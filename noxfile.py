@@ -1,4 +1,4 @@
-"""Developer sessions: lint, typecheck, test, build, bench (uv is the venv backend)."""
+"""Developer sessions: lint, typecheck, test, build, reliability, bench (uv is the venv backend)."""
 
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ def typecheck(session: nox.Session) -> None:
     for name, folder in MEMBERS.items():
         session.log(f"mypy: {name}")
         session.run("mypy", f"{folder}/src", f"{folder}/tests")
-    session.run("mypy", "noxfile.py", "conftest.py", "tests")
+    session.run("mypy", "noxfile.py", "conftest.py", "tests", "reliability")
 
 
 @nox.session
@@ -91,6 +91,17 @@ def build(session: nox.Session) -> None:
                 module = dist_name.replace("-", "_")
                 session.run(str(venv / "bin" / "python"), "-c", f"import {module}", external=True)
                 session.log(f"{dist_name}: installed alone, `import {module}` works")
+
+
+@nox.session(python="3.11")
+def reliability(session: nox.Session) -> None:
+    """Faults, concurrency, signals, full disk, bad input: a table; exit 1 if a check failed.
+
+    ``nox -s reliability -- --only s3 signals`` runs some probes (docs/reliability.md).
+    """
+    sync(session, "test")
+    env = {"PYTHONUNBUFFERED": "1", **WRITE_BYTECODE}
+    session.run("python", "-m", "reliability", *session.posargs, env=env)
 
 
 @nox.session

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -9,6 +10,8 @@ import pulumi
 import pytest
 from pavi_infra.config import LOG_RETENTION_DAYS, ConfigError, JobSettings, load, parse
 from pavi_infra.sizes import FARGATE_MEMORY, format_vcpu, size_problem
+from pavi_infra.state_machine import definition_json
+from pavi_workflow.commands import DEFAULT_ENTRIES_PER_JOB
 
 QUEUE = "arn:aws:batch:us-east-1:210987654321:job-queue/existing"
 FARGATE = {"type": "FARGATE", "subnets": ["subnet-1"], "securityGroupIds": ["sg-1"]}
@@ -32,6 +35,7 @@ def test_defaults() -> None:
     assert cfg.jobs.seq_retrieval == JobSettings(1, 2048, 900, 3)
     assert cfg.jobs.alignment == JobSettings(2, 4096, 1800, 3)
     assert cfg.max_concurrency == 40
+    assert cfg.entries_per_job == DEFAULT_ENTRIES_PER_JOB
     assert cfg.execution_timeout_seconds == 3600
     assert cfg.work_retention_days == 30
     assert cfg.state_machine_log_level == "ERROR"
@@ -122,6 +126,20 @@ def test_ec2_needs_whole_vcpus() -> None:
 )
 def test_refusals_are_one_line_and_name_the_key(raw: dict[str, Any], expected: str) -> None:
     assert expected in refusal(raw)
+
+
+def test_entries_per_job_sizes_the_state_machine_chunks() -> None:
+    cfg = parse(config(entriesPerJob=7))
+    arns = {
+        key: f"arn:aws:batch:us-east-1:210987654321:job-definition/{key}"
+        for key in ("seqRetrieval", "alignment", "seqinfoAlign")
+    }
+    definition = json.loads(
+        definition_json(cfg, queue_arn=QUEUE, job_definition_arns=arns, bucket="pavi-test")
+    )
+    prepare = definition["States"]["Prepare"]["Parameters"]["plan"]["chunks.$"]
+    assert prepare.endswith(", 7)")
+    assert "entriesPerJob" in refusal(config(entriesPerJob=0))
 
 
 def test_load_refuses_unknown_keys_and_needs_a_region() -> None:

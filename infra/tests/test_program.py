@@ -302,7 +302,8 @@ def test_dev_builds_each_package_and_pins_the_digest(deployments: Callable[[str]
         registry = f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com"
         assert image.inputs["registries"][0]["address"] == registry
         (tag,) = image.inputs["tags"]
-        assert re.fullmatch(rf"{registry}/pavi-dev/pavi-{job}:0\.1\.0-[0-9a-f]{{12}}", tag)
+        version = re.escape(project["project"]["version"])
+        assert re.fullmatch(rf"{registry}/pavi-dev/pavi-{job}:{version}-[0-9a-f]{{12}}", tag)
         definition = dev.one(JOB_DEFINITION, f"jobs-{job}")
         container = json.loads(definition.inputs["containerProperties"])
         assert container["image"] == f"{registry}/pavi-dev/pavi-{job}@{image.state['digest']}"
@@ -473,6 +474,7 @@ def test_state_machine_is_standard_and_runs_the_builders_definition(
             },
             bucket=deployment.outputs["bucketName"],
             max_concurrency=10 if stack == "dev" else 40,
+            entries_per_job=25,
             timeout_seconds=3600,
         )
     )
@@ -598,10 +600,10 @@ def test_dashboard_is_valid_json_on_the_right_resources(deployment: Any, stack: 
     assert any("by detail.jobDefinition" in q for q in queries)
     (note,) = [w["properties"]["markdown"] for w in widgets if w["type"] == "text"]
     assert "$0.025 per 1,000" in note
-    assert "2N + 8" in note
+    assert "2C + 8" in note
     (cost,) = [w for w in widgets if "cost" in w["properties"].get("title", "")]
     expression = cost["properties"]["metrics"][1][0]["expression"]
-    assert expression == "runs * 28 * 0.000025"  # 2N + 8 transitions for N = 10
+    assert expression == "runs * 10 * 0.000025"  # 2C + 8 transitions: N = 10 is one chunk of 25
     for widget in widgets:
         assert {"x", "y", "width", "height", "properties"} <= set(widget)
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any, Final, Literal
 
 import pulumi
+from pavi_workflow.commands import DEFAULT_ENTRIES_PER_JOB
 from pulumi.runtime.config import CONFIG, get_config_env
 from pydantic import ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 from pydantic.alias_generators import to_camel
@@ -124,6 +125,7 @@ class StackConfig:
     assign_public_ip: bool | None = None
     jobs: Jobs = field(default_factory=Jobs)
     max_concurrency: Annotated[int, Field(ge=1, le=40)] = 40
+    entries_per_job: Annotated[int, Field(ge=1, le=1000)] = DEFAULT_ENTRIES_PER_JOB
     execution_timeout_seconds: Annotated[int, Field(ge=60, le=31_536_000)] = 3600
     work_retention_days: Positive = 30
     log_retention_days: int = 30

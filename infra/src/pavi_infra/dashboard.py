@@ -11,9 +11,10 @@ OUTCOMES: Final = ("Started", "Succeeded", "Failed", "TimedOut", "Aborted")
 JOB_STATUSES: Final = ("SUBMITTED", "PENDING", "RUNNABLE", "STARTING", "RUNNING")
 
 
-def transitions_per_run(entries: int) -> int:
-    """State transitions of one execution with `entries` entries (about 2N + 8)."""
-    return 2 * entries + 8
+def transitions_per_run(entries: int, entries_per_job: int) -> int:
+    """State transitions of one execution, at most: 2C + 8 for C retrieval chunks
+    (C + 6 when nothing is retried)."""
+    return 2 * -(-entries // entries_per_job) + 8
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class DashboardInputs:
     job_events_log: str
     metric_namespace: str
     assumed_entries: int
+    entries_per_job: int
 
 
 def dashboard_body(inputs: DashboardInputs) -> dict[str, Any]:
@@ -51,7 +53,7 @@ def dashboard_body(inputs: DashboardInputs) -> dict[str, Any]:
         for s in JOB_STATUSES
     ]
     job_states.append([*_metric(queue, "QueueDepth"), {"stat": "Maximum", "label": "waiting"}])
-    per_run = transitions_per_run(inputs.assumed_entries)
+    per_run = transitions_per_run(inputs.assumed_entries, inputs.entries_per_job)
     cost = [
         [*_metric(sm, "ExecutionsStarted"), {"id": "runs", "stat": "Sum", "visible": False}],
         [
@@ -63,7 +65,7 @@ def dashboard_body(inputs: DashboardInputs) -> dict[str, Any]:
         ],
     ]
     widgets = [
-        _text(0, 0, 24, 2, _cost_note(inputs.assumed_entries)),
+        _text(0, 0, 24, 2, _cost_note(inputs.assumed_entries, inputs.entries_per_job)),
         _metrics(0, 2, "Executions (throughput and outcomes)", inputs.region, outcomes),
         _metrics(12, 2, "Execution time percentiles", inputs.region, percentiles),
         _metrics(0, 8, "Batch jobs by state (this queue)", inputs.region, job_states, period=60),
@@ -87,11 +89,12 @@ _DURATION_QUERY: Final = (
 )
 
 
-def _cost_note(entries: int) -> str:
-    per_run = transitions_per_run(entries)
+def _cost_note(entries: int, entries_per_job: int) -> str:
+    per_run = transitions_per_run(entries, entries_per_job)
     return (
         "**Cost per execution (estimate).** Step Functions STANDARD costs $0.025 per 1,000 "
-        "state transitions; a run with N entries makes about 2N + 8 transitions, so "
+        f"state transitions; a run with N entries in chunks of {entries_per_job} (C chunks) "
+        "makes at most 2C + 8 transitions, so "
         f"N = {entries} costs {per_run} x $0.000025 = ${per_run * PRICE_PER_TRANSITION:.5f}. "
         "Batch compute, S3 and CloudWatch are billed separately."
     )

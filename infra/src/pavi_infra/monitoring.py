@@ -130,6 +130,7 @@ class Monitoring(Component):
                         job_events_log=args[2],
                         metric_namespace=NAMESPACE,
                         assumed_entries=config.cost_assumed_entries,
+                        entries_per_job=config.entries_per_job,
                     )
                 )
             )

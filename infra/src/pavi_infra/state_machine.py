@@ -61,6 +61,7 @@ def definition_json(
         job_definitions={job.step: job_definition_arns[job.config_key] for job in JOBS},
         bucket=bucket,
         max_concurrency=config.max_concurrency,
+        entries_per_job=config.entries_per_job,
         timeout_seconds=config.execution_timeout_seconds,
     )
     definition = build_definition(settings)

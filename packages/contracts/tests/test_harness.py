@@ -111,8 +111,12 @@ def test_signals_end_the_script_with_one_line_and_kill_its_child(
     """A script waiting on a child process: the signal ends both, one line, 143 or 130."""
     script = textwrap.dedent(
         """
-        import subprocess, sys
+        import signal, subprocess, sys
         from pavi_contracts.harness import run_main
+
+        # A shell without job control starts background commands with SIGINT ignored, and
+        # Python keeps it ignored: take the handler a terminal's foreground job has.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
         def body():
             code = "import os, time; print(os.getpid(), flush=True); time.sleep(60)"
@@ -122,7 +126,10 @@ def test_signals_end_the_script_with_one_line_and_kill_its_child(
         """
     )
     process = subprocess.Popen(
-        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     assert process.stdout is not None
     child_pid = int(process.stdout.readline())

@@ -145,8 +145,12 @@ def test_each_variant_id_is_looked_up_once_per_job(
     """Entries sharing variant ids: one API request per distinct id, whatever the entries."""
     _, entries, folder = next(row for row in case_requests if row[0] == "syn-multi-variant")
     responses = json.loads((folder / "variants.json").read_text())
-    shared = [
-        {**entry, "unique_entry_id": f"{entry['unique_entry_id']}-{n}"}
+    shared = [  # copies need their own record names (one request's names are unique)
+        {
+            **entry,
+            "unique_entry_id": f"{entry['unique_entry_id']}-{n}",
+            "base_seq_name": entry["base_seq_name"] + ("" if n == 1 else "-copy"),
+        }
         for n in (1, 2)
         for entry in entries
     ]
@@ -194,3 +198,49 @@ def test_a_failed_variant_fails_only_its_entries(
     assert broken in line
     assert (out / f"{second}-protein.fa").exists()
     assert not (out / f"{first}-protein.fa").exists()
+
+
+@pytest.mark.parametrize("output_type", ["protein", "transcript"])
+def test_the_object_form_of_a_stored_request_is_read_like_the_array(
+    output_type: str,
+    run_cli: Run,
+    tmp_path: Path,
+    case_requests: list[tuple[str, list[dict[str, Any]], Path]],
+) -> None:
+    """A request stored as {"entries": [...], "seq_type": ...} (the state machine stores the
+    execution input as given): the same files as one `--entry` job per entry."""
+    _, entries, folder = next(row for row in case_requests if row[0] == "syn-multi-variant")
+    variants = ["--variants-file", str(folder / "variants.json"), "--output-type", output_type]
+    stored = tmp_path / "request.json"
+    stored.write_text(json.dumps({"entries": entries, "seq_type": output_type}))
+    out = tmp_path / "out"
+    result = run_cli(request_args(stored, f"0-{len(entries) - 1}", out, *variants))
+    assert result.exit_code == 0, result.stderr
+    for entry in entries:
+        one = tmp_path / entry["unique_entry_id"]
+        single = run_cli(["--entry", json.dumps(entry), "--output-prefix", str(one), *variants])
+        assert single.exit_code == 0, single.stderr
+        names = sorted(path.name for path in one.iterdir())
+        assert names == sorted(
+            f"{entry['unique_entry_id']}-{kind}" for kind in (f"{output_type}.fa", "seqinfo.json")
+        )
+        for name in names:
+            assert (out / name).read_bytes() == (one / name).read_bytes(), name
+    written = sorted(path.name for path in out.iterdir())
+    assert len(written) == 2 * len(entries)
+
+
+def test_a_bad_object_form_is_one_line_and_exit_2(
+    run_cli: Run, tmp_path: Path, synthetic_entry: dict[str, Any]
+) -> None:
+    stored = tmp_path / "request.json"
+    stored.write_text(json.dumps({"entries": [synthetic_entry], "seq_type": "rna"}))
+    out = tmp_path / "out"
+    result = run_cli(request_args(stored, "0", out))
+    assert result.exit_code == 2, result.stderr
+    (line,) = result.plain_lines
+    assert line == (
+        f"pavi-seq-retrieval: error: --request: {stored}: request: seq_type: must be one of "
+        'protein, transcript, got "rna"'
+    )
+    assert not out.exists()

@@ -147,8 +147,7 @@ def _corrupt_fai(testdata: Path) -> bytes:
         ("plain_gzip", "fasta_file_url: genome {path} is gzip but not BGZF"),
         (
             "corrupt_fai",
-            "fasta_file_url: {path}.fai: line 3 is not NAME LENGTH OFFSET LINEBASES LINEWIDTH "
-            "(expected 5 tab-separated fields, got 2)",
+            "fasta_file_url: {path}.fai: line 3 is not NAME LENGTH OFFSET LINEBASES LINEWIDTH",
         ),
         ("truncated", "from file://{path}: the block at byte "),
     ],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from pathlib import Path
@@ -84,6 +85,29 @@ def test_url_quoting_like_the_original() -> None:
         "https://www.alliancegenome.org/api/variant/NC_003284.9:g.5114224C%3ET"
     )
     assert VariantApi(base_url="http://h/v").url_for("a b") == "http://h/v/a%20b"
+
+
+@pytest.mark.parametrize(
+    ("variant_id", "segment"),
+    [
+        ("../../admin", "..%2F..%2Fadmin"),
+        ("a/b?c=1#d", "a%2Fb%3Fc=1%23d"),
+        ("x%2Fy", "x%252Fy"),
+        ("g.(?_234)del", "g.(%3F_234)del"),
+        ("NC_1:g.[5C>T;7A>G]", "NC_1:g.%5B5C%3ET;7A%3EG%5D"),  # as the original sent it
+    ],
+)
+def test_ids_stay_one_segment_of_the_api_path(
+    httpserver: HTTPServer, variant_id: str, segment: str
+) -> None:
+    def answer(request: Request) -> Response:
+        return Response(json.dumps(SNV), content_type="application/json")
+
+    httpserver.expect_request(re.compile("^/")).respond_with_handler(answer)
+    api(httpserver).fetch(variant_id)
+    ((request, _),) = httpserver.log
+    assert request.environ["RAW_URI"] == f"/api/variant/{segment}"
+    assert request.path == f"/api/variant/{variant_id}"  # the server decodes the id back
 
 
 def test_base_url_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,7 +3,9 @@ alignments."""
 
 from __future__ import annotations
 
+import json
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -151,18 +153,57 @@ class ReportView:
         return {(name, kind): cols for (name, kind, n), cols in self.marks.items() if n in numbers}
 
 
-def read_report(html: str) -> ReportView:
-    """Parse a report, as written or as a browser's DOM dump."""
+def read_dom(html: str) -> ReportView:
+    """Parse a browser's DOM dump of a report: the blocks as the page's script drew them."""
     parser = _ReportParser()
     parser.feed(html)
     parser.close()
     return ReportView(parser.marks, parser.rows, parser.conservation, parser.variant_ids)
 
 
+def report_data(html: str) -> dict[str, Any]:
+    """The JSON the page's script draws the blocks from (``<``, ``>``, ``&`` never raw in it)."""
+    found = re.findall(r'<script type="application/json" id="aln-data">(.*?)</script>', html)
+    assert len(found) == 1
+    assert not set("<>&") & set(found[0])
+    data: dict[str, Any] = json.loads(found[0])
+    return data
+
+
+def read_report(html: str) -> ReportView:
+    """Parse a report as written: the variants table, and the rows and marks from its JSON
+    (read here independently of the page's script)."""
+    table = read_dom(html)
+    assert table.rows == {}, "the written page has empty blocks"
+    data = report_data(html)
+    names = [data["long"].get(str(i), name) for i, name in enumerate(data["names"])]
+    marks: dict[tuple[str, str, int], set[int]] = {}
+    for index, runs in data["marks"].items():
+        for start, end, numbers in runs:
+            kind = "v" if any(n > 0 for n in numbers) else "w"
+            for number in numbers:
+                key = (names[int(index)], kind, abs(number))
+                marks.setdefault(key, set()).update(range(start + 1, end + 1))
+    rows = dict(zip(names, data["rows"], strict=True))
+    return ReportView(marks, rows, data["conservation"], table.variant_ids)
+
+
 @pytest.fixture
 def parse_report() -> Callable[[str], ReportView]:
     """:func:`read_report` as a fixture (tests cannot import this module)."""
     return read_report
+
+
+@pytest.fixture
+def page_data() -> Callable[[str], dict[str, Any]]:
+    """:func:`report_data` as a fixture."""
+    return report_data
+
+
+@pytest.fixture
+def parse_dom() -> Callable[[str], ReportView]:
+    """:func:`read_dom` as a fixture."""
+    return read_dom
 
 
 def synthetic(count: int, columns: int = 480, seed: int = 7) -> tuple[str, dict[str, Any]]:

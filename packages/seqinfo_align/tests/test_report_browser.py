@@ -9,11 +9,15 @@ import struct
 import subprocess
 import zlib
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pavi_seqinfo_align.cli import main
+from pavi_seqinfo_align.models import parse_seqinfo
+from pavi_seqinfo_align.report import Provenance, render_report
+from pavi_seqinfo_align.report_assets import EAGER_CELLS, NUCLEOTIDE_CLASSES, PROTEIN_CLASSES
 
 CASES = Path(__file__).resolve().parents[3] / "testdata" / "cases"
 BROWSER_CASES = ("syn-indels", "syn-substitutions")
@@ -21,6 +25,8 @@ HYDROPHOBIC_BLUE = (0x80, 0xA0, 0xF0)
 MARK_BLACK = (0x11, 0x11, 0x11)
 RunConsole = Callable[[Callable[..., Any], list[str]], Any]
 ParseReport = Callable[[str], Any]
+MakeVariant = Callable[..., dict[str, Any]]
+PROV = Provenance({"pavi-seqinfo-align": "9.9.9"}, datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +69,12 @@ def _report(case: str, tmp_path: Path, run_console: RunConsole) -> tuple[Path, d
     result = run_console(main, ["--work-prefix", str(work), "--results-prefix", str(results)])
     assert result.code == 0, result.lines
     return results / "report.html", json.loads((results / "aligned_seq_info.json").read_text())
+
+
+def _case(case: str) -> tuple[str, dict[str, Any]]:
+    expected = CASES / case / "expected"
+    aln = (expected / "alignment-output.aln").read_text()
+    return aln, json.loads((expected / "aligned_seq_info.json").read_text())
 
 
 def png_pixels(data: bytes) -> tuple[int, int, set[tuple[int, ...]]]:
@@ -133,12 +145,23 @@ def test_report_paints_in_chromium(chromium: str, tmp_path: Path, run_console: R
 
 @pytest.mark.parametrize("case", BROWSER_CASES)
 def test_dom_marks_the_variant_columns(
-    case: str, chromium: str, tmp_path: Path, run_console: RunConsole, parse_report: ParseReport
+    case: str,
+    chromium: str,
+    tmp_path: Path,
+    run_console: RunConsole,
+    parse_report: ParseReport,
+    parse_dom: ParseReport,
 ) -> None:
     report, document = _report(case, tmp_path, run_console)
     dom = _chromium(chromium, tmp_path / "profile", "--dump-dom", report.as_uri()).stdout.decode()
-    view = parse_report(dom)
+    view = parse_dom(dom)
     assert 'class="on"' not in dom
+    written = parse_report(report.read_text())  # the page's JSON, drawn faithfully
+    assert (view.rows, view.conservation, view.marks) == (
+        written.rows,
+        written.conservation,
+        written.marks,
+    )
     checked = 0
     for name, value in document.items():
         for variant in value.get("embedded_variants") or []:
@@ -176,3 +199,92 @@ def test_hovering_a_mark_highlights_its_variant(
 def _attr(attrs: str, name: str) -> list[str]:
     found = re.search(rf'\b{name}="([^"]*)"', attrs)
     return found.group(1).split() if found else []
+
+
+def _dump(chromium: str, tmp_path: Path, html: str, *args: str) -> str:
+    tmp_path.mkdir(exist_ok=True)
+    page = tmp_path / "page.html"
+    page.write_text(html, encoding="utf-8")
+    done = _chromium(chromium, tmp_path / "profile", *args, "--dump-dom", page.as_uri())
+    return done.stdout.decode()
+
+
+def _coloured_runs(dom: str) -> list[tuple[str, str]]:
+    blocks = "".join(re.findall(r'<pre class="aln".*?</pre>', dom, flags=re.S))
+    return re.findall(r'<i class="(\w)">([^<]*)</i>', blocks)
+
+
+def test_blocks_are_drawn_with_names_counts_and_marks(
+    chromium: str, tmp_path: Path, make_variant: MakeVariant, parse_dom: ParseReport
+) -> None:
+    """A variant across two blocks of 4 columns; names that try to inject markup."""
+    name = "<img/src=x/onerror=a()>\"&'"  # no spaces: a Clustal id ends at one
+    aln = (
+        "CLUSTAL O(1.2.4) multiple sequence alignment\n\n\n"
+        f"{name}_ref      MKVLAG\t6\n{name}_alt      MKVL-G\t5\n"
+        f"{' ' * (len(name) + 10)}****.*\n"
+    )
+    v = make_variant(
+        variant_id="<script>x</script>",
+        seq_start_pos=3,
+        seq_end_pos=5,
+        alignment_start_pos=3,
+        alignment_end_pos=6,
+    )
+    info = {
+        f"{name}_ref": parse_seqinfo({}),
+        f"{name}_alt": parse_seqinfo({"embedded_variants": [v]}),
+    }
+    dom = _dump(chromium, tmp_path, render_report(aln, info, PROV, block_width=4))
+    view = parse_dom(dom)
+    assert view.rows == {f"{name}_ref": "MKVLAG", f"{name}_alt": "MKVL-G"}
+    assert view.variant_columns("<script>x</script>") == {
+        (f"{name}_alt", "v"): {3, 4, 5, 6},
+        (f"{name}_ref", "w"): {3, 4, 5, 6},
+    }
+    assert view.conservation == "****.*"
+    assert re.findall(r"</span> (\d+)\n", dom) == ["4", "4", "6", "5"]
+    assert "<img" not in dom  # the names stayed text
+    assert len(re.findall(r"<script", dom)) == 2  # the page's JSON and its script
+    marks = re.findall(r'<mark class="v" data-v="1" title="([^"]*)">', dom)
+    assert len(marks) == 2
+    assert "&lt;script&gt;x&lt;/script&gt;" in marks[0]
+
+
+def test_residues_are_coloured_by_class(chromium: str, tmp_path: Path) -> None:
+    aln, document = _case("syn-indels")
+    info = {name: parse_seqinfo(value) for name, value in document.items()}
+    runs = _coloured_runs(_dump(chromium, tmp_path / "p", render_report(aln, info, PROV)))
+    assert {cls for cls, _ in runs} == set(PROTEIN_CLASSES.values())
+    for cls, text in runs:
+        assert {PROTEIN_CLASSES[c] for c in text} == {cls}
+    aln = (
+        "CLUSTAL O(1.2.4) multiple sequence alignment\n\n\n"
+        "n1      ACGTUN-ACG\t9\nn2      ACGAANTTCG\t10\n        ***  * .**\n"
+    )
+    runs = _coloured_runs(_dump(chromium, tmp_path / "n", render_report(aln, {}, PROV)))
+    assert {cls for cls, _ in runs} == {"A", "C", "G", "T", "U"}
+    for cls, text in runs:
+        assert {NUCLEOTIDE_CLASSES[c] for c in text} == {cls}
+    assert "".join(text for _, text in runs).count("N") == 0  # N is left plain
+
+
+def test_a_thousand_sequences_are_drawn_block_by_block(
+    chromium: str,
+    tmp_path: Path,
+    synthetic_results: Callable[[int], tuple[str, dict[str, Any]]],
+    parse_report: ParseReport,
+    parse_dom: ParseReport,
+) -> None:
+    """Past EAGER_CELLS the script draws the blocks on screen first, the rest in the
+    background; given the (virtual) time, every block is drawn as the JSON says."""
+    aln, document = synthetic_results(1000)
+    info = {name: parse_seqinfo(value) for name, value in document.items()}
+    html = render_report(aln, info, PROV)
+    assert EAGER_CELLS < 1000 * 480
+    dom = _dump(chromium, tmp_path, html, "--virtual-time-budget=60000")
+    drawn, written = parse_dom(dom), parse_report(html)
+    assert len(drawn.rows) == 1000
+    assert drawn.rows == written.rows
+    assert drawn.marks == written.marks
+    assert drawn.conservation == written.conservation

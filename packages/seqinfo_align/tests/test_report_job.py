@@ -225,3 +225,21 @@ def test_seqinfo_write_failure_removes_the_report(
     assert "aligned_seq_info.json: is a folder" in result.last
     names = sorted(p.name for p in results.iterdir())
     assert names == ["aligned_seq_info.json", "alignment-output.aln"]  # report.html removed
+
+
+@pytest.mark.parametrize(
+    ("seq_type", "alphabet"), [(None, "protein"), ("protein", "protein"), ("dna", "nucleotide")]
+)
+def test_seq_type_sets_the_report_alphabet_and_nothing_else(
+    seq_type: str | None, alphabet: str, work_results: tuple[Path, Path], run_console: RunConsole
+) -> None:
+    work, results = work_results
+    _stage(work, results)
+    args = ["--work-prefix", str(work), "--results-prefix", str(results)]
+    result = run_console(main, [*args, *(["--seq-type", seq_type] if seq_type else [])])
+    assert result.code == 0, result.lines
+    assert (results / "aligned_seq_info.json").read_bytes() == (
+        CASE / "aligned_seq_info.json"
+    ).read_bytes()
+    html = (results / "report.html").read_text()
+    assert f"failed · {alphabet}" in html

@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 from rich.console import Console
@@ -85,10 +86,12 @@ def in_process(request: Path, count: int, out: Path) -> float:
     from pavi_seq_retrieval.job import RetrievalOptions, run_request  # noqa: PLC0415
 
     options = RetrievalOptions(output_prefix=str(out))
-    run_request(str(request), "0", RetrievalOptions(output_prefix=str(out / "warm")))
-    started = time.perf_counter()
-    run_request(str(request), f"0-{count - 1}", options)
-    seconds = time.perf_counter() - started
+    warm = RetrievalOptions(output_prefix=str(out.with_name(f"{out.name}-warm")))
+    with Path(os.devnull).open("w") as quiet, redirect_stdout(quiet), redirect_stderr(quiet):
+        run_request(str(request), "0", warm)
+        started = time.perf_counter()
+        run_request(str(request), f"0-{count - 1}", options)
+        seconds = time.perf_counter() - started
     close_genomes()
     return seconds
 
@@ -151,7 +154,7 @@ def main() -> None:
             f"{baseline / floor:.1f}x",
             str(same_files(floor_out, reference)),
         )
-        Console().print(table)
+        Console(width=120).print(table)
 
 
 if __name__ == "__main__":

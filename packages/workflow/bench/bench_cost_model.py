@@ -50,8 +50,9 @@ MAX_CONCURRENCY = 40
 VARIANT_SECONDS, VARIANTS_PER_ENTRY, VARIANT_WORKERS = 0.3, 2, 8
 #: Genome reads from S3 per entry: one ranged GET of ~30 kB (the BGZF reader; 10 ms first byte).
 S3_READ_SECONDS = 0.02
-#: Prepare, StoreRequest, the Map, AlignSequences, MergeSeqInfo, Done: 6 transitions + 1 per job.
-FIXED_TRANSITIONS = 6
+#: ReadRequest, Prepare, StoreRequest, the Map, AlignSequences, MergeSeqInfo, Done: 7 transitions
+#: + 1 per job (one more, ReadOptions, for a request in the object form).
+FIXED_TRANSITIONS = 7
 SIZES = (1, 6, 40, 100, 1000)
 CHUNKS = (1, 10, 25, 50, 100)
 MEASURED_ENTRIES = 40
@@ -128,7 +129,7 @@ def model(entries: int, size: int, measured: Measured) -> Row:
 
 def main() -> None:
     measured = measure()
-    console = Console()
+    console = Console(width=120)
     console.print(
         f"measured: {measured.per_entry * 1000:.1f} ms per entry in a warm job, "
         f"{measured.start_up:.2f} s job start-up (interpreter, imports, genome index)"

@@ -82,7 +82,7 @@ def test_validators_reject_a_broken_definition(
 
 def test_express_with_sync_tasks_is_refused() -> None:
     definition = build_definition(SETTINGS)
-    with pytest.raises(ValueError, match=r"EXPRESS.*\.sync.*AlignSequences.*RetrieveEntry"):
+    with pytest.raises(ValueError, match=r"EXPRESS.*\.sync.*AlignSequences.*RetrieveChunk"):
         check_workflow_type(definition, "EXPRESS")
     check_workflow_type(definition, asl.WORKFLOW_TYPE)
 
@@ -131,12 +131,16 @@ def test_shape_follows_the_decisions() -> None:
     definition = build_definition(SETTINGS)
     states = definition["States"]
     assert definition["TimeoutSeconds"] == 3600
-    assert definition["StartAt"] == asl.PREPARE
+    assert definition["StartAt"] == asl.READ_REQUEST
     assert states[asl.STORE_REQUEST]["Resource"] == "arn:aws:states:::aws-sdk:s3:putObject"
     assert states[asl.STORE_REQUEST]["Parameters"]["Body.$"] == "$$.Execution.Input"
-    # The request itself never enters the state: Prepare keeps only ids and index chunks.
-    assert "request.$" not in states[asl.PREPARE]["Parameters"]
-    assert states[asl.PREPARE]["Parameters"]["plan"]["ids.$"] == "$[*].unique_entry_id"
+    # Either form of the request: the bare array, or {"entries": [...], "seq_type": ...}.
+    prepares = {asl.PREPARE: "$", **dict.fromkeys(asl.PREPARE_OBJECT.values(), "$.entries")}
+    for name, entries in prepares.items():
+        # The request itself never enters the state: Prepare keeps only ids and index chunks.
+        assert "request.$" not in states[name]["Parameters"]
+        assert states[name]["Parameters"]["plan"]["ids.$"] == f"{entries}[*].unique_entry_id"
+        assert states[name]["Next"] == asl.STORE_REQUEST
     retrieve = states[asl.RETRIEVE]
     assert retrieve["MaxConcurrency"] == 40
     assert retrieve["ItemsPath"] == "$.plan.chunks"
@@ -152,8 +156,7 @@ def test_shape_follows_the_decisions() -> None:
     tasks.append(states[MERGE.state_name])
     for task in tasks:
         assert task["Resource"] == "arn:aws:states:::batch:submitJob.sync"
-        command = task["Parameters"]["ContainerOverrides"]["Command.$"]
-        assert command.startswith("States.Array('--")  # arguments only: the script is the image's
+        assert "Command.$" in task["Parameters"]["ContainerOverrides"]
         assert set(task["ResultSelector"]) == {"job_id.$", "log_stream.$"}
         assert task["Retry"][0]["JitterStrategy"] == "FULL"
         assert "Batch.ServerException" in task["Retry"][0]["ErrorEquals"]
@@ -176,21 +179,36 @@ def test_settings_reach_the_definition() -> None:
     )
 
 
+#: The request forms an execution takes: (label, seq_type in the object form; None: bare array).
+FORMS = [("array", None), ("protein", "protein"), ("transcript", "transcript")]
+
+
+@pytest.mark.parametrize(("form", "seq_type"), FORMS, ids=[f[0] for f in FORMS])
 @pytest.mark.parametrize("case", CASES)
 def test_moto_submits_the_runner_commands(
-    case: str, pipeline: Any, case_request: Callable[[str], list[dict[str, Any]]]
+    case: str,
+    form: str,
+    seq_type: str | None,
+    pipeline: Any,
+    case_request: Callable[[str], list[dict[str, Any]]],
 ) -> None:
     entries = case_request(case)
-    name = f"exec-{case}"
-    described = pipeline.execute(entries, name)
+    execution_input: Any = (
+        entries if seq_type is None else {"entries": entries, "seq_type": seq_type}
+    )
+    name = f"exec-{case}-{form}"
+    described = pipeline.execute(execution_input, name)
     assert described["status"] == "SUCCEEDED", described.get("cause")
     prefix = f"s3://{pipeline.bucket}/executions/{name}/"
     output = json.loads(described["output"])
     assert output["alignment"] == f"{prefix}results/alignment-output.aln"
     assert output["seq_info"] == f"{prefix}results/aligned_seq_info.json"
+    assert output["seq_type"] == (seq_type or "protein")
 
+    request = validate_request(execution_input, target="local")
+    assert request.seq_type == (seq_type or "protein")
     plan = plan_run(
-        validate_request(entries, target="local"),
+        request,
         f"{prefix}request.json",
         f"{prefix}work/",
         f"{prefix}results/",
@@ -203,17 +221,37 @@ def test_moto_submits_the_runner_commands(
     expected = sorted(tuple(s.command.argv) for s in plan.retrievals)
     assert sorted(map(tuple, submitted[:n])) == expected
     assert submitted[n:] == [plan.alignment.command.argv, plan.merge.command.argv]
+    if seq_type == "transcript":
+        assert all(c[c.index("--output-type") + 1] == "transcript" for c in submitted[:n])
+        assert submitted[n][-2:] == submitted[n + 1][-2:] == ["--seq-type", "dna"]
+    else:
+        assert all("--seq-type" not in c for c in submitted)  # the protein commands as before
 
+    # Stored as given: the retrieval jobs read either form (the runner stores the same).
     stored = pipeline.s3.get_object(Bucket=pipeline.bucket, Key=f"executions/{name}/request.json")
-    assert json.loads(stored["Body"].read()) == entries
+    assert json.loads(stored["Body"].read()) == execution_input
+    assert validate_request(json.loads(request.to_json()), target="local") == request
 
     events = history(described["executionArn"], sfn=pipeline.sfn)
     transitions = sum(1 for event in events if str(event["type"]).endswith("StateEntered"))
     print(
-        f"{case}: {len(entries)} entries, {n} retrieval jobs, {transitions} transitions, "
-        f"${transitions * USD_PER_TRANSITION:.6f}"
+        f"{case} ({form}): {len(entries)} entries, {n} retrieval jobs, {transitions} "
+        f"transitions, ${transitions * USD_PER_TRANSITION:.6f}"
     )
-    assert transitions == n + 6  # Prepare, StoreRequest, Map, one task per chunk, 2 jobs, Done
+    # ReadRequest, [ReadOptions,] Prepare, StoreRequest, Map, one task per chunk, 2 jobs, Done.
+    assert transitions == n + (7 if seq_type is None else 8)
+
+
+@pytest.mark.parametrize("seq_type", ["rna", "Transcript", 5, None])
+def test_a_bad_seq_type_is_refused_before_any_job(
+    seq_type: Any, pipeline: Any, case_request: Callable[[str], list[dict[str, Any]]]
+) -> None:
+    request = {"entries": case_request("syn-no-variants"), "seq_type": seq_type}
+    described = pipeline.execute(request, "exec-bad-seq-type")
+    assert described["status"] == "FAILED"
+    assert described["error"] == asl.REQUEST_REFUSED
+    assert described["cause"] == "request: seq_type: must be one of protein, transcript"
+    assert pipeline.submitted_commands(described["executionArn"]) == []
 
 
 def test_failing_retrieval_fails_the_execution_naming_the_entry(
@@ -275,17 +313,56 @@ def test_failing_step_fails_the_execution_naming_the_step(
 def test_commands_are_arguments_built_by_the_commands_module() -> None:
     states = build_definition(SETTINGS)["States"]
     retrieve = states[asl.RETRIEVE]["ItemProcessor"]["States"][RETRIEVAL.state_name]
+    # Arguments only: the script is the image's entrypoint.
     assert retrieve["Parameters"]["ContainerOverrides"]["Command.$"] == (
         "States.Array('--request', $.request_uri, '--entries', $.entries, "
-        "'--output-type', 'protein', '--output-prefix', $.work_prefix)"
+        "'--output-type', $.seq_type, '--output-prefix', $.work_prefix)"
     )
     assert states[ALIGNMENT.state_name]["Parameters"]["ContainerOverrides"]["Command.$"] == (
-        "States.Array('--work-prefix', $.work_prefix, '--results-prefix', $.results_prefix)"
+        "$.commands.alignment"
     )
     assert states[MERGE.state_name]["Parameters"]["ContainerOverrides"]["Command.$"] == (
-        "States.Array('--work-prefix', $.work_prefix, '--results-prefix', $.results_prefix, "
-        "'--request', $.request_uri)"
+        "$.commands.merge"
     )
+    work = "States.Format('s3://pavi-bucket/executions/{}/work/', $$.Execution.Name)"
+    results = "States.Format('s3://pavi-bucket/executions/{}/results/', $$.Execution.Name)"
+    request = "States.Format('s3://pavi-bucket/executions/{}/request.json', $$.Execution.Name)"
+    for name, seq_type, tail in [
+        (asl.PREPARE, "protein", ""),
+        (asl.PREPARE_OBJECT["protein"], "protein", ""),
+        (asl.PREPARE_OBJECT["transcript"], "transcript", ", '--seq-type', 'dna'"),
+    ]:
+        parameters = states[name]["Parameters"]
+        assert parameters["seq_type"] == seq_type
+        assert parameters["commands"] == {
+            "alignment.$": (
+                f"States.Array('--work-prefix', {work}, '--results-prefix', {results}{tail})"
+            ),
+            "merge.$": (
+                f"States.Array('--work-prefix', {work}, '--results-prefix', {results}, "
+                f"'--request', {request}{tail})"
+            ),
+        }
     assert asl.states_array(["--a", "X"], {"X": "$.x"}) == "States.Array('--a', $.x)"
     with pytest.raises(ValueError, match="cannot be an unescaped ASL string literal"):
         asl.states_array(["it's"])
+
+
+def test_the_request_form_picks_the_prepare_state() -> None:
+    states = build_definition(SETTINGS)["States"]
+    assert states[asl.READ_REQUEST]["Choices"] == [
+        {"Variable": "$.entries", "IsPresent": True, "Next": asl.READ_OPTIONS}
+    ]
+    assert states[asl.READ_REQUEST]["Default"] == asl.PREPARE
+    options = states[asl.READ_OPTIONS]
+    assert options["Choices"][0] == {
+        "Variable": "$.seq_type",
+        "IsPresent": False,
+        "Next": "PrepareProtein",
+    }
+    assert options["Choices"][1:] == [
+        {"Variable": "$.seq_type", "StringEquals": "protein", "Next": "PrepareProtein"},
+        {"Variable": "$.seq_type", "StringEquals": "transcript", "Next": "PrepareTranscript"},
+    ]
+    assert options["Default"] == asl.REQUEST_REFUSED
+    assert states[asl.REQUEST_REFUSED]["Type"] == "Fail"

@@ -60,8 +60,9 @@ def test_schema_is_json_schema() -> None:
     result = CliRunner().invoke(main, ["schema", "--max-entries", "7"])
     assert result.exit_code == 0, result.output
     schema = json.loads(result.output)
-    assert schema["maxItems"] == 7
-    assert schema["type"] == "array"
+    assert schema["$defs"]["Entries"]["maxItems"] == 7
+    assert schema["$defs"]["Entries"]["type"] == "array"
+    assert schema["anyOf"][1]["properties"]["seq_type"]["enum"] == ["protein", "transcript"]
 
 
 def test_bad_request_lists_every_problem_one_line_each(tmp_path: Path) -> None:

@@ -12,18 +12,26 @@ import pytest
 from click.testing import CliRunner
 from pavi_workflow import batch, client
 from pavi_workflow.cli import main
-from pavi_workflow.request import RequestError
+from pavi_workflow.request import RequestError, validate_request
 
 ACCOUNT = "123456789012"  # moto's default account
 REGION = "us-east-1"
 LOG_GROUP = "/aws/batch/pavi-test"  # the pipeline fixture's job definitions log here
 
 
+GENOMES_BUCKET = "pavi-test-genomes"
+
+
 @pytest.fixture
-def cloud_request(case_request: Callable[[str], list[dict[str, Any]]]) -> list[dict[str, Any]]:
-    """A case request whose genome URLs are https (the cloud rules)."""
+def cloud_request(
+    pipeline: Any, case_request: Callable[[str], list[dict[str, Any]]], testdata: Path
+) -> list[dict[str, Any]]:
+    """A case request whose genome is on S3 (the cloud rules), in a bucket of its own."""
+    pipeline.s3.create_bucket(Bucket=GENOMES_BUCKET)
+    for path in (testdata / "genomes").glob("synthetic.fa.gz*"):
+        pipeline.s3.put_object(Bucket=GENOMES_BUCKET, Key=path.name, Body=path.read_bytes())
     return [
-        {**e, "fasta_file_url": "https://example.org/genomes/synthetic.fa.gz"}
+        {**e, "fasta_file_url": f"s3://{GENOMES_BUCKET}/synthetic.fa.gz"}
         for e in case_request("syn-substitutions")
     ]
 
@@ -46,12 +54,73 @@ def test_start_validates_then_names_the_execution_with_a_uuid(
     assert client.status(arn, sfn=pipeline.sfn) == client.ExecutionStatus("COMPLETED", "SUCCEEDED")
 
 
+@pytest.mark.parametrize("how", ["option", "object form"])
+def test_start_sends_a_transcript_request_in_the_object_form(
+    how: str, pipeline: Any, cloud_request: list[dict[str, Any]]
+) -> None:
+    if how == "option":
+        arn = client.start(
+            cloud_request, state_machine_arn=pipeline.arn, sfn=pipeline.sfn, seq_type="transcript"
+        )
+    else:
+        request = {"entries": cloud_request, "seq_type": "transcript"}
+        arn = client.start(request, state_machine_arn=pipeline.arn, sfn=pipeline.sfn)
+    described = _finish(pipeline, arn)
+    assert described["status"] == "SUCCEEDED", described.get("cause")
+    assert json.loads(described["input"]) == {"entries": cloud_request, "seq_type": "transcript"}
+    assert json.loads(described["output"])["seq_type"] == "transcript"
+    commands = pipeline.submitted_commands(arn)
+    assert commands[-2][0] == "pavi-alignment"
+    assert commands[-2][-2:] == ["--seq-type", "dna"]
+    # A validated protein Request with the option becomes a transcript run too.
+    checked = validate_request(cloud_request, target="cloud")
+    arn = client.start(
+        checked, state_machine_arn=pipeline.arn, sfn=pipeline.sfn, seq_type="transcript"
+    )
+    assert json.loads(_finish(pipeline, arn)["input"])["seq_type"] == "transcript"
+
+
 def test_start_refuses_bad_requests_before_anything_runs(
     pipeline: Any, cloud_request: list[dict[str, Any]]
 ) -> None:
     local = [{**cloud_request[0], "fasta_file_url": "file:///g.fa.gz"}]
     with pytest.raises(RequestError, match="fasta_file_url: scheme file://"):
         client.start(local, state_machine_arn=pipeline.arn, sfn=pipeline.sfn)
+    assert pipeline.sfn.list_executions(stateMachineArn=pipeline.arn)["executions"] == []
+
+
+def test_start_refuses_a_request_its_genome_cannot_serve(
+    pipeline: Any, cloud_request: list[dict[str, Any]]
+) -> None:
+    bad = [{**cloud_request[0], "seq_id": "chrUn"}, *cloud_request[1:]]
+    bad[2] = {**bad[2], "exon_seq_regions": ["1..999999"]}
+    with pytest.raises(RequestError) as info:
+        client.start(bad, state_machine_arn=pipeline.arn, sfn=pipeline.sfn)
+    assert [p.split(":", 1)[0] for p in info.value.problems] == [
+        f"entry 0 ({bad[0]['unique_entry_id']})",
+        f"entry 2 ({bad[2]['unique_entry_id']})",
+    ]
+    assert 'seq_id: "chrUn" is not in the genome' in info.value.problems[0]
+    assert pipeline.sfn.list_executions(stateMachineArn=pipeline.arn)["executions"] == []
+    assert pipeline.s3.list_objects_v2(Bucket=pipeline.bucket).get("KeyCount") == 0
+    # Without the checks (a machine that cannot read the genomes) the execution starts.
+    arn = client.start(bad, state_machine_arn=pipeline.arn, sfn=pipeline.sfn, preflight=False)
+    assert pipeline.sfn.describe_execution(executionArn=arn)["status"] in ("RUNNING", "FAILED")
+    _finish(pipeline, arn)
+
+
+def test_submit_cli_refuses_in_one_line_per_problem(
+    pipeline: Any, cloud_request: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    path = tmp_path / "request.json"
+    path.write_text(json.dumps([{**cloud_request[0], "seq_id": "chrUn"}]))
+    result = CliRunner().invoke(main, ["submit", str(path), "--state-machine-arn", pipeline.arn])
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [
+        f'pavi: error: entry 0 ({cloud_request[0]["unique_entry_id"]}): seq_id: "chrUn" is not '
+        f"in the genome's index (s3://{GENOMES_BUCKET}/synthetic.fa.gz.fai lists 3 sequences: "
+        "chr1, chr2, chr3)"
+    ]
     assert pipeline.sfn.list_executions(stateMachineArn=pipeline.arn)["executions"] == []
 
 
@@ -293,6 +362,21 @@ def test_submit_cli_prints_the_arn(
     assert arn.startswith(pipeline.arn.replace(":stateMachine:", ":execution:"))
     _finish(pipeline, arn)
     assert CliRunner().invoke(main, ["status", arn]).output.strip() == "COMPLETED"
+
+
+def test_submit_cli_takes_the_seq_type(
+    pipeline: Any, cloud_request: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    path = tmp_path / "request.json"
+    path.write_text(json.dumps(cloud_request))
+    args = ["submit", str(path), "--state-machine-arn", pipeline.arn, "--seq-type", "transcript"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    described = _finish(pipeline, result.output.strip())
+    assert json.loads(described["input"]) == {"entries": cloud_request, "seq_type": "transcript"}
+    bad = CliRunner().invoke(main, [*args[:-1], "rna"])
+    assert bad.exit_code == 2
+    assert "'rna' is not one of 'protein', 'transcript'" in bad.output
 
 
 def test_cli_reports_aws_errors_in_one_line(pipeline: Any) -> None:

@@ -1,5 +1,6 @@
-"""`pavi run` with a failing s3:// genome: no credential or signature in any message it leaves
-(its stderr, run.json, the jobs' logs, the outputs)."""
+"""`pavi run` with a failing s3:// genome: no credential or signature in any message it leaves,
+whether its checks before the run refuse the genome (exit 2) or the retrieval job fails on it
+(`--no-preflight`, exit 1: its stderr, run.json, the jobs' logs, the outputs)."""
 
 from __future__ import annotations
 
@@ -17,9 +18,10 @@ PAVI = str(Path(sys.executable).parent / "pavi")
 SECRETS = re.compile(r"X-Amz-|Signature|Credential=", re.IGNORECASE)
 
 
+@pytest.mark.parametrize("preflight", [True, False], ids=["preflight", "no-preflight"])
 @pytest.mark.parametrize("fault", ["truncated_gzi", "missing_fai", "unknown_seq_id"])
 def test_failing_s3_genome_leaves_no_secret(
-    aws_env: str, s3_bucket: str, testdata: Path, tmp_path: Path, fault: str
+    aws_env: str, s3_bucket: str, testdata: Path, tmp_path: Path, fault: str, preflight: bool
 ) -> None:
     client = boto3.client("s3", endpoint_url=aws_env)
     source = testdata / "genomes" / "synthetic.fa.gz"
@@ -38,14 +40,19 @@ def test_failing_s3_genome_leaves_no_secret(
     request = tmp_path / "request.json"
     request.write_text(json.dumps([entry]))
     out = tmp_path / "out"
+    command = [PAVI, "run", str(request), "--out", str(out)]
     done = subprocess.run(
-        [PAVI, "run", str(request), "--out", str(out)], capture_output=True, text=True, check=False
+        [*command, *([] if preflight else ["--no-preflight"])],
+        capture_output=True,
+        text=True,
+        check=False,
     )
-    assert done.returncode == 1, done.stderr
+    assert done.returncode == (2 if preflight else 1), done.stderr
     assert f"s3://{s3_bucket}/g/genome.fa.gz" in done.stderr  # the genome is named ...
     assert not SECRETS.search(done.stderr)  # ... but nothing that signs a request
-    texts = [p for p in out.rglob("*") if p.is_file()]
-    assert out / "run.json" in texts
-    assert any(p.parent.name == "logs" for p in texts)
+    texts = [p for p in out.rglob("*") if p.is_file()] if out.exists() else []
+    if not preflight:  # the retrieval ran and failed
+        assert out / "run.json" in texts
+        assert any(p.parent.name == "logs" for p in texts)
     for path in texts:
         assert not SECRETS.search(path.read_text(errors="replace")), path

@@ -34,13 +34,61 @@ def test_every_case_request_is_valid(
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
-        ({"a": 1}, "request: must be a JSON array of entries, not an object"),
-        ("x", "request: must be a JSON array of entries, not a string"),
+        ({"entries": {"a": 1}}, "request: entries: must be a JSON array of entries, not an object"),
+        (
+            "x",
+            "request: must be a JSON array of entries or an object "
+            '{"entries": [...], "seq_type": ...}, not a string',
+        ),
         ([], "request: must hold at least one entry"),
+        ({"entries": []}, "request: must hold at least one entry"),
     ],
 )
 def test_request_must_be_a_non_empty_array(data: Any, expected: str) -> None:
     assert _problems(data) == [expected]
+
+
+def test_an_object_without_entries_names_every_problem() -> None:
+    assert _problems({"a": 1}) == [
+        "request: unknown field a (the object form holds entries, seq_type)",
+        "request: entries: required (the request's array of entries)",
+    ]
+
+
+@pytest.mark.parametrize("target", ["local", "cloud"])
+def test_the_object_form_carries_the_seq_type(
+    target: str, entries: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    if target == "cloud":
+        entries = [{**e, "fasta_file_url": "https://example.org/g.fa.gz"} for e in entries]
+    data = {"entries": entries, "seq_type": "transcript"}
+    request = validate_request(data, target=target)  # type: ignore[arg-type]
+    assert request.seq_type == "transcript"
+    assert request.entry_ids == [e["unique_entry_id"] for e in entries]
+    assert json.loads(request.to_json())["seq_type"] == "transcript"
+    assert validate_request(entries, target=target).seq_type == "protein"  # type: ignore[arg-type]
+    overridden = validate_request(entries, target=target, seq_type="transcript")  # type: ignore[arg-type]
+    assert overridden.seq_type == "transcript"
+    assert _problems({"entries": entries, "seq_type": "DNA"}) == [
+        'request: seq_type: must be one of protein, transcript, got "DNA"'
+    ]
+
+
+def test_local_paths_of_the_object_form_resolve_against_the_request_file(
+    entries: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    folder = tmp_path / "req"
+    folder.mkdir()
+    path = folder / "request.json"
+    data = {
+        "entries": [{**entries[0], "fasta_file_url": "genomes/g.fa.gz"}],
+        "seq_type": "transcript",
+    }
+    path.write_text(json.dumps(data))
+    request = load_request(path, target="local")
+    assert request.seq_type == "transcript"
+    assert request.entries[0]["fasta_file_url"] == f"file://{folder}/genomes/g.fa.gz"
+    assert load_request(path, target="local", seq_type="protein").seq_type == "protein"
 
 
 def test_entry_count_is_bounded(entries: list[dict[str, Any]]) -> None:
@@ -113,14 +161,18 @@ def test_unreadable_or_invalid_files_are_one_problem(tmp_path: Path) -> None:
 
 def test_schema_describes_valid_requests(entries: list[dict[str, Any]]) -> None:
     schema = request_schema(max_entries=10)
-    assert schema["type"] == "array"
-    assert schema["minItems"] == 1
-    assert schema["maxItems"] == 10
+    array = schema["$defs"]["Entries"]
+    assert array["type"] == "array"
+    assert array["minItems"] == 1
+    assert array["maxItems"] == 10
     jsonschema.validate(entries, schema)
+    jsonschema.validate({"entries": entries, "seq_type": "transcript"}, schema)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate([], schema)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate([{"unique_entry_id": "x"}], schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"entries": entries, "seq_type": "rna"}, schema)
 
 
 def test_cloud_requests_must_fit_the_payload_limit(entries: list[dict[str, Any]]) -> None:
@@ -128,6 +180,7 @@ def test_cloud_requests_must_fit_the_payload_limit(entries: list[dict[str, Any]]
         {
             **entries[0],
             "unique_entry_id": f"{i:03d}_x",
+            "base_seq_name": f"x{i}",
             "fasta_file_url": "https://example.org/g.fa.gz",
             "variant_ids": [f"v{j}" * 20 for j in range(60)],
         }

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import (
     BaseModel,
@@ -27,7 +27,10 @@ from pavi_contracts.exits import EXIT_FAILURE, EXIT_USAGE
 
 __all__ = [
     "DEFAULT_ALT_SUFFIX",
+    "MAX_COORDINATE",
     "MAX_ID_LENGTH",
+    "MAX_RECORD_NAME_BYTES",
+    "REF_SUFFIX",
     "Entry",
     "RegionSpec",
     "RequestEntryError",
@@ -38,9 +41,19 @@ __all__ = [
 PLUS_SPELLINGS = ("+", "+1", "pos")
 MINUS_SPELLINGS = ("-", "-1", "neg")
 DEFAULT_ALT_SUFFIX = "_alt"
+REF_SUFFIX = "_ref"
 MAX_ID_LENGTH = 200
+#: Largest coordinate accepted (coordinates are 1-based).
+MAX_COORDINATE: Final = 2**31
+#: Clustal Omega 1.2.4 cuts record names to their first 127 bytes (UTF-8) in its output; a longer
+#: name no longer matches its seqinfo key, and the merge would drop its alignment positions.
+MAX_RECORD_NAME_BYTES: Final = 127
+#: Variant ids that are dot segments of a URL path (they would climb out of the API's path).
+_DOT_SEGMENTS = (".", "..")
 
 _REGION_STRING = re.compile(r"([0-9]+)\.\.([0-9]+)")
+#: The string form in the JSON Schema: no coordinate 0 (the upper bound is the model's only).
+_REGION_PATTERN = r"^0*[1-9][0-9]*\.\.0*[1-9][0-9]*$"
 _SAFE_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
 _SPACE = re.compile(r"\s")
 # Problems the original reports as crashes (exit 1), not usage errors (exit 2).
@@ -66,13 +79,16 @@ def _no_space(value: str, what: str = "must not contain whitespace") -> str:
     return value
 
 
+Coordinate = Annotated[StrictInt, Field(ge=1, le=MAX_COORDINATE)]
+
+
 class RegionSpec(BaseModel):
     """A region as requested: ``{"start", "end", "frame"?}`` or the string ``"start..end"``."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    start: StrictInt
-    end: StrictInt
+    start: Coordinate
+    end: Coordinate
     frame: int | None = None
 
     @classmethod
@@ -120,7 +136,7 @@ class RegionSpec(BaseModel):
         schema = handler.resolve_ref_schema(handler(core_schema))
         schema["properties"]["frame"] = {"enum": [0, 1, 2], "title": "Frame"}
         return {
-            "anyOf": [schema, {"type": "string", "pattern": r"^[0-9]+\.\.[0-9]+$"}],
+            "anyOf": [schema, {"type": "string", "pattern": _REGION_PATTERN}],
             "description": schema.get("description", ""),
         }
 
@@ -231,6 +247,12 @@ class Entry(BaseModel):
         for index, variant_id in enumerate(value):
             try:
                 _no_space(variant_id)
+                if variant_id in _DOT_SEGMENTS:
+                    raise PydanticCustomError(
+                        "unsafe_variant_id",
+                        "must not be {value} (it would leave the variant API's URL path)",
+                        {"value": _show(variant_id)},
+                    )
             except PydanticCustomError as err:
                 raise PydanticCustomError(
                     err.type, err.message_template, {**(err.context or {}), "index": index}
@@ -243,6 +265,18 @@ class Entry(BaseModel):
         if not value:
             return DEFAULT_ALT_SUFFIX
         return _no_space(value)
+
+    @property
+    def ref_name(self) -> str:
+        """The reference record's name when variants are requested (``{base}_ref``)."""
+        return self.base_seq_name + REF_SUFFIX
+
+    @property
+    def record_names(self) -> tuple[str, ...]:
+        """The FASTA record names this entry can produce (docs/files.md, "Record names")."""
+        if not self.variant_ids:
+            return (self.base_seq_name,)
+        return (self.ref_name, self.base_seq_name + self.suffix)
 
     @property
     def strand(self) -> Literal["+", "-"]:
@@ -276,6 +310,8 @@ _MESSAGES = {
     "model_type": "must be a JSON object, got {input}",
     "model_attributes_type": "must be a JSON object, got {input}",
     "dict_type": "must be a JSON object, got {input}",
+    "greater_than_equal": "must be at least {ge} (coordinates are 1-based), got {input}",
+    "less_than_equal": "must be at most {le}, got {input}",
 }
 
 
@@ -301,7 +337,7 @@ def format_validation_errors(err: ValidationError) -> list[str]:
             message = item["msg"]
             message = message[:1].lower() + message[1:]
         else:
-            message = template.format(input=_show(item.get("input")))
+            message = template.format(input=_show(item.get("input")), **context)
         problems.append(f"{_location(item['loc'], context)}: {message}")
     return list(dict.fromkeys(problems))
 

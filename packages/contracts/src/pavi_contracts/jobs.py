@@ -15,14 +15,15 @@ Prefix = Literal["work", "results"]
 
 @dataclass(frozen=True)
 class Output:
-    """A file a job declares: which prefix it lands in and its name (``{entry}`` per entry)."""
+    """A file a job declares: which prefix it lands in and its name (``{entry}`` per entry,
+    ``{type}`` the output type: ``protein`` or ``transcript``)."""
 
     prefix: Prefix
     name: str
 
-    def for_entry(self, entry_id: str) -> str:
-        """The name with ``{entry}`` filled in."""
-        return self.name.replace("{entry}", entry_id)
+    def for_entry(self, entry_id: str, output_type: str = "protein") -> str:
+        """The name with ``{entry}`` and ``{type}`` filled in."""
+        return self.name.replace("{entry}", entry_id).replace("{type}", output_type)
 
 
 @dataclass(frozen=True)
@@ -67,8 +68,8 @@ RETRIEVAL: Final = Job(
     distribution="pavi-seq-retrieval",
     folder="seq_retrieval",
     config_key="seqRetrieval",
-    state_name="RetrieveEntry",
-    outputs=(Output("work", "{entry}-protein.fa"), Output("work", "{entry}-seqinfo.json")),
+    state_name="RetrieveChunk",
+    outputs=(Output("work", "{entry}-{type}.fa"), Output("work", "{entry}-seqinfo.json")),
     reads_genomes=True,
 )
 ALIGNMENT: Final = Job(

@@ -16,9 +16,9 @@ from typing import Any, Protocol
 
 from pavi_common_s3 import StorageError, UnsupportedScheme
 from pavi_common_s3.uri import Location, parse
+from pavi_contracts.faidx import IndexFormatError, parse_fai
 
 from pavi_seq_retrieval.bgzf import plain_gzip
-from pavi_seq_retrieval.faidx import IndexFormatError, parse_fai
 from pavi_seq_retrieval.genome_common import GenomeAccessError, checked_length, clamped
 from pavi_seq_retrieval.model import GenomeReadError
 

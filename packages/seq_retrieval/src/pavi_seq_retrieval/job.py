@@ -84,10 +84,12 @@ def run_request(request_uri: str, selection: str, options: RetrievalOptions) -> 
 
 
 def selected_entries(request_uri: str, selection: str) -> list[Entry]:
-    """The request at ``request_uri`` validated as a whole, then the entries SPEC selects."""
+    """The request at ``request_uri`` (either form: the entries array or ``{"entries": [...],
+    …}``) validated as a whole, then the entries SPEC selects."""
     from pavi_common_s3 import StorageError, read_bytes  # noqa: PLC0415
     from pavi_contracts.entry import Entry  # noqa: PLC0415
-    from pavi_contracts.request import RequestError, validate_request  # noqa: PLC0415
+    from pavi_contracts.request import RequestError  # noqa: PLC0415
+    from pavi_contracts.request_input import validate_input  # noqa: PLC0415
     from pavi_contracts.selection import SelectionError, parse_selection  # noqa: PLC0415
 
     try:
@@ -99,7 +101,7 @@ def selected_entries(request_uri: str, selection: str) -> list[Entry]:
             f"--request: {request_uri}: not a JSON request ({err})", EXIT_USAGE
         ) from None
     try:
-        request = validate_request(data, max_entries=MAX_REQUEST_ENTRIES)
+        request = validate_input(data, max_entries=MAX_REQUEST_ENTRIES)
     except RequestError as err:
         more = f" (and {len(err.problems) - 1} more)" if len(err.problems) > 1 else ""
         raise JobError(f"--request: {request_uri}: {err.problems[0]}{more}", EXIT_USAGE) from None

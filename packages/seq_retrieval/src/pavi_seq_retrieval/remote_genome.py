@@ -12,10 +12,10 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 
 from pavi_common_s3 import ObjectNotFound, StorageError, exists, read_range
+from pavi_contracts.faidx import FaiRecord, IndexFormatError, parse_fai, parse_gzi
 
 from pavi_seq_retrieval.bgzf import BgzfError, BlockLayout, PlainLayout
 from pavi_seq_retrieval.blockreader import BlockReader
-from pavi_seq_retrieval.faidx import FaiRecord, IndexFormatError, parse_fai, parse_gzi
 from pavi_seq_retrieval.genome_common import GenomeAccessError, checked_length, clamped
 from pavi_seq_retrieval.indexcache import read_index
 

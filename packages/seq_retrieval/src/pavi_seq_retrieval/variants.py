@@ -28,6 +28,8 @@ __all__ = [
 
 DEFAULT_API_URL = "https://www.alliancegenome.org/api/variant/"
 API_URL_ENV = "PAVI_VARIANT_API_URL"
+#: What stays unescaped in a variant id: requests' safe set less ``/?#%`` (one path segment).
+_SEGMENT_SAFE = "!$&'()*+,:;=@[]~"
 MAX_WORKERS = 8
 
 
@@ -107,11 +109,14 @@ class VariantApi:
         return cls(base_url=url, **options)
 
     def url_for(self, variant_id: str) -> str:
-        """The request URL: the id appended to the path, quoted like requests does."""
+        """The request URL: the id as one path segment, quoted like requests does, except that
+        ``/``, ``?``, ``#`` and ``%`` are escaped too (they would leave the API's path)."""
+        from urllib.parse import quote  # noqa: PLC0415
+
         from requests.utils import requote_uri  # noqa: PLC0415
 
         base = self.base_url if self.base_url.endswith("/") else self.base_url + "/"
-        return str(requote_uri(base + variant_id))
+        return str(requote_uri(base)) + quote(variant_id, safe=_SEGMENT_SAFE)
 
     def _get_session(self) -> requests.Session:
         import requests  # noqa: PLC0415 (slow import, only when variants are fetched)

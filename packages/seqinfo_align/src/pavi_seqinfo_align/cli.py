@@ -31,16 +31,24 @@ from pavi_seqinfo_align.job import JOB, MergeOptions, run, run_report
 )
 @click.option("--request", metavar="URI", help="The run's request file (its sha256 is reported).")
 @click.option(
+    "--seq-type",
+    type=click.Choice(["protein", "dna"]),
+    default=None,
+    help="What was aligned (the alignment job's --seq-type): the report's alphabet "
+    "[default: detected from the residues].",
+)
+@click.option(
     "--report-only",
     is_flag=True,
     help="Only write report.html again, from the results prefix's alignment-output.aln and "
     "aligned_seq_info.json.",
 )
-def command(
+def command(  # noqa: PLR0917 (click passes the options positionally)
     work_prefix: str | None,
     results_prefix: str,
     report: bool,
     request: str | None,
+    seq_type: str | None,
     report_only: bool,
 ) -> None:
     """Merge the seqinfo files and add the alignment columns of embedded variants."""
@@ -51,7 +59,8 @@ def command(
         return
     if work_prefix is None:
         raise click.UsageError("Missing option '--work-prefix'")
-    run(MergeOptions(work_prefix, results_prefix, report=report, request=request))
+    options = MergeOptions(work_prefix, results_prefix, report, request, seq_type)
+    run(options)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

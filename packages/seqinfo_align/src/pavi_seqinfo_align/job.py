@@ -23,11 +23,13 @@ from pavi_seqinfo_align.merge import (
     to_json,
 )
 from pavi_seqinfo_align.models import SeqInfo, SeqInfoError, parse_seqinfo
-from pavi_seqinfo_align.report import render_report
+from pavi_seqinfo_align.report import Alphabet, render_report
 from pavi_seqinfo_align.report_job import provenance, write_report
 
 JOB = MERGE.script
 READ_WORKERS = 8
+#: ``--seq-type`` (the alignment job's) -> the report's alphabet.
+REPORT_ALPHABETS: dict[str | None, Alphabet] = {"protein": "protein", "dna": "nucleotide"}
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,8 @@ class MergeOptions:
     report: bool = True
     #: The run's request (its sha256 goes into the report's provenance).
     request: str | None = None
+    #: What was aligned (``protein`` or ``dna``): the report's alphabet; ``None`` detects it.
+    seq_type: str | None = None
 
 
 def run(options: MergeOptions) -> None:
@@ -75,7 +79,8 @@ def run(options: MergeOptions) -> None:
 
     html = None  # rendered before anything is written: a failure leaves no output
     if prov is not None:
-        html = render_report(text, {name: value.info for name, value in output.items()}, prov)
+        seqinfo = {name: value.info for name, value in output.items()}
+        html = render_report(text, seqinfo, prov, alphabet=REPORT_ALPHABETS.get(options.seq_type))
     output_uri = storage.join(results_prefix, ALIGNED_SEQINFO)
     # Together or not at all; aligned_seq_info.json (the run's result) last.
     outputs = [storage.Output(output_uri, json.dumps(to_json(output)).encode("utf-8"))]

@@ -1,9 +1,10 @@
 """The HTML report of a run: a pure function of the alignment text and the aligned seqinfo.
 
-The page is one self-contained file (inline CSS and a few lines of hover script, no fetches),
-rendered on the server: the alignment in blocks with names, residue numbers and the Clustal
-conservation line, every embedded variant marked on its row and on its reference's row, a
-variants table, an entries table (failed entries included) and the run's provenance.
+The page is one self-contained file (inline CSS, JSON and script, no fetches): the alignment
+in blocks with names, residue numbers and the Clustal conservation line, every embedded variant
+marked on its row and on its reference's row (blocks drawn by the inline script from the JSON,
+to keep a thousand sequences under a megabyte), a variants table, an entries table (failed
+entries included) and the run's provenance.
 """
 
 from __future__ import annotations

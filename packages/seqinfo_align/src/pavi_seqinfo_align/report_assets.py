@@ -1,4 +1,4 @@
-"""The report's colour scheme, stylesheet and hover script (all inlined into the page)."""
+"""The report's colour scheme, stylesheet and script (drawing and hover), inlined into the page."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ nav a,a{color:#0645ad}nav a{margin-right:14px}
 dt{color:#666}dt::after{content:":"}dd{margin:0 0 0 4px;font-family:"DejaVu Sans Mono",monospace}
 dl div{display:flex}
 pre,.mono{font:13px/1.3 "DejaVu Sans Mono",Menlo,Consolas,monospace}
-pre{margin:0 0 14px}pre b{font-weight:600}.u,.q{color:#777}
+pre{margin:0 0 14px}pre.aln{content-visibility:auto}pre b{font-weight:600}.u,.q{color:#777}
 .grid{display:grid;grid-template-columns:max-content minmax(320px,1fr);gap:28px;align-items:start}
 aside{position:sticky;top:0;max-height:100vh;overflow:auto}
 @media(max-width:1100px){.grid{grid-template-columns:1fr}aside{position:static;max-height:none}}
@@ -59,10 +59,50 @@ mark.w{background:#fff;color:#000;box-shadow:inset 0 -3px 0 #111}
 mark.on{background:#ff2d95;color:#fff;box-shadow:none}
 """
 
-SCRIPT: Final = """
-document.addEventListener("mouseover",function(e){
-document.querySelectorAll(".on").forEach(function(x){x.classList.remove("on")});
-var t=e.target.closest("[data-v]");if(!t)return;
-t.getAttribute("data-v").split(" ").forEach(function(v){
-document.querySelectorAll('[data-v~="'+v+'"]').forEach(function(x){x.classList.add("on")})})});
+#: Alignments of at most this many residue cells are drawn at once; larger ones block by block,
+#: those on screen first.
+EAGER_CELLS: Final = 150_000
+
+#: Draws the alignment blocks from the page's JSON, then highlights a hovered variant.
+SCRIPT: Final = (
+    r"""
+(function(){
+var D=JSON.parse(document.getElementById("aln-data").textContent),W=D.width,C={},R=D.rows;
+var pres=document.querySelectorAll("pre.aln"),done=[],P=" ".repeat(D.pad),ends=[];
+Object.keys(D.classes).forEach(function(k){C[k]=C[k.toLowerCase()]=D.classes[k]});
+function esc(s){return s.replace(/[&<>"']/g,function(c){return"&#"+c.charCodeAt(0)+";"})}
+function res(t){var o="",i=0,n=t.length;while(i<n){var k=C[t[i]],j=i+1;
+while(j<n&&C[t[j]]===k)j++;var s=esc(t.slice(i,j));o+=k?"<i class="+k+">"+s+"</i>":s;i=j}
+return o}
+function mark(x,t){var own=false,ns=[],ts=[];x[2].forEach(function(n){var a=Math.abs(n);
+if(n>0)own=true;ns.push(a);ts.push(D.titles[a]+(n<0?" (columns on the reference)":""))});
+return'<mark class="'+(own?"v":"w")+'" data-v="'+ns.join(" ")+'" title="'+esc(ts.join("\n"))
++'">'+res(t)+"</mark>"}
+function cells(r,s,e,m){var o="",at=s;(m||[]).forEach(function(x){var a=Math.max(x[0],s),
+b=Math.min(x[1],e);if(a<b){o+=res(r.slice(at,a))+mark(x,r.slice(a,b));at=b}});
+return o+res(r.slice(at,e))}
+function name(i){var n=D.names[i],f=" ".repeat(D.pad-Array.from(n).length),l=D.long[i];
+return(l===undefined?"<b>":'<b title="'+esc(l)+'">')+esc(n)+"</b>"+f}
+R.forEach(function(r,i){var c=0,e=[];for(var s=0;s<D.columns;s+=W){var t=r.slice(s,s+W);
+c+=t.length-t.split("-").length+1;e.push(c)}ends.push(e)});
+function draw(k){if(done[k])return;done[k]=1;var s=k*W,e=Math.min(s+W,D.columns),
+L=['<span class="u">'+P+D.rulers[k]+"</span>"];R.forEach(function(r,i){L.push(name(i)
++"<span class=s>"+cells(r,s,e,D.marks[i])+"</span> "+ends[i][k])});
+L.push(P+'<span class="q">'+esc(D.conservation.slice(s,e))+"</span>");
+pres[k].innerHTML=L.join("\n")}
+pres.forEach(function(x){x.style.minHeight=(R.length+2)*1.3+"em"});
+if(R.length*D.columns<=EAGER||!window.IntersectionObserver){pres.forEach(function(x,k){draw(k)})}
+else{var io=new IntersectionObserver(function(es){es.forEach(function(x){if(x.isIntersecting){
+var k=[].indexOf.call(pres,x.target);draw(k);io.unobserve(x.target)}})},{rootMargin:"1500px"});
+pres.forEach(function(x,k){io.observe(x);if(x.id===location.hash.slice(1))draw(k)});
+var next=0;(function idle(){while(next<pres.length&&done[next])next++;if(next<pres.length){
+draw(next);io.unobserve(pres[next]);setTimeout(idle,10)}})()}
+var lit=[],on=null;
+document.addEventListener("mouseover",function(e){var t=e.target.closest("[data-v]"),
+v=t?t.getAttribute("data-v"):null;if(v===on)return;on=v;
+lit.forEach(function(x){x.classList.remove("on")});lit=[];if(!v)return;
+v.split(" ").forEach(function(n){document.querySelectorAll('[data-v~="'+n+'"]').forEach(
+function(x){x.classList.add("on");lit.push(x)})})});
+})();
 """
+).replace("EAGER", str(EAGER_CELLS))

@@ -1,10 +1,11 @@
-"""HTML of the report page. Every text from the inputs goes through ``html.escape``."""
+"""HTML of the report page. Every text from the inputs goes through ``html.escape``, or into
+the page's JSON with ``<``, ``>`` and ``&`` escaped (:func:`script_json`)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from html import escape
-from itertools import groupby
 from typing import TYPE_CHECKING
 
 from pavi_seqinfo_align.report_assets import (
@@ -34,7 +35,7 @@ def page(data: ReportData, block_width: int) -> str:
         "<body>",
         _header(data),
         '<div class="grid"><section id="alignment"><h2>Alignment</h2>',
-        *_blocks(data, block_width, titles),
+        *_alignment(data, block_width, titles),
         '</section><aside id="variants">',
         _variants_table(data, block_width),
         "</aside></div>",
@@ -77,36 +78,63 @@ def _header(data: ReportData) -> str:
     )
 
 
-def _blocks(data: ReportData, width: int, titles: Mapping[int, str]) -> list[str]:
-    """One ``<pre>`` per block of ``width`` columns: ruler, rows, conservation line."""
+def _alignment(data: ReportData, width: int, titles: Mapping[int, str]) -> list[str]:
+    """An empty ``<pre>`` per block of ``width`` columns and the rows as JSON for the script.
+
+    The page's script fills each block (ruler, rows, conservation line) from the JSON: one
+    residue costs one byte in the file instead of about fifteen as markup.
+    """
     classes = PROTEIN_CLASSES if data.alphabet == "protein" else NUCLEOTIDE_CLASSES
-    names = [_name_cell(name) for name, _ in data.rows]
-    pad = max((len(name) for name, _ in data.rows), default=0)
-    pad = min(pad, NAME_WIDTH) + 2
     columns = len(data.rows[0][1]) if data.rows else 0
-    counts = [0] * len(data.rows)
-    out: list[str] = []
-    for number, start in enumerate(range(0, columns, width), start=1):
-        end = min(start + width, columns)
-        lines = [f'<span class="u">{" " * pad}{_ruler(start, end)}</span>']
-        for index, (name, row) in enumerate(data.rows):
-            chunk = row[start:end]
-            counts[index] += len(chunk) - chunk.count("-")
-            cells = _row_cells(
-                row, start, end, classes=classes, marks=data.marks.get(index, {}), titles=titles
-            )
-            filler = " " * (pad - min(len(name), NAME_WIDTH))
-            lines.append(f"{names[index]}{filler}<span class=s>{cells}</span> {counts[index]}")
-        lines.append(f'{" " * pad}<span class="q">{escape(data.conservation[start:end])}</span>')
-        out.append(f'<pre class="aln" id="b{number}" data-col="{start + 1}">' + "\n".join(lines))
-        out.append("</pre>")
-    return out
+    pad = max((len(name) for name, _ in data.rows), default=0)
+    starts = range(0, columns, width)
+    payload = {
+        "width": width,
+        "columns": columns,
+        "pad": min(pad, NAME_WIDTH) + 2,
+        "classes": classes,
+        "names": [_short(name) for name, _ in data.rows],
+        "long": {i: name for i, (name, _) in enumerate(data.rows) if len(name) > NAME_WIDTH},
+        "rows": [row for _, row in data.rows],
+        "conservation": data.conservation,
+        "rulers": [_ruler(start, min(start + width, columns)) for start in starts],
+        "marks": {index: _mark_runs(marks) for index, marks in data.marks.items()},
+        "titles": titles,
+    }
+    pres = [
+        f'<pre class="aln" id="b{number}" data-col="{start + 1}"></pre>'
+        for number, start in enumerate(starts, start=1)
+    ]
+    return [
+        *pres,
+        "<noscript><p>The alignment is drawn by the page's inline script: allow JavaScript, "
+        "or read alignment-output.aln.</p></noscript>",
+        f'<script type="application/json" id="aln-data">{script_json(payload)}</script>',
+    ]
 
 
-def _name_cell(name: str) -> str:
-    if len(name) <= NAME_WIDTH:
-        return f"<b>{escape(name)}</b>"
-    return f'<b title="{escape(name)}">{escape(name[: NAME_WIDTH - 1])}…</b>'
+def script_json(value: object) -> str:
+    """JSON safe inside ``<script>``: ``<``, ``>`` and ``&`` as ``\\u`` escapes, so neither
+    ``</script>`` nor ``<!--`` can occur."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _short(name: str) -> str:
+    return name if len(name) <= NAME_WIDTH else f"{name[: NAME_WIDTH - 1]}…"
+
+
+def _mark_runs(marks: Marks) -> list[tuple[int, int, list[int]]]:
+    """``[start, end)`` 0-based column runs of one row that carry the same variants, each with
+    its variant numbers (negative: the columns of a variant on its reference's row)."""
+    runs: list[tuple[int, int, list[int]]] = []
+    for column in sorted(marks):
+        numbers = [number if own else -number for number, own in marks[column]]
+        if runs and runs[-1][1] == column and runs[-1][2] == numbers:
+            runs[-1] = (runs[-1][0], column + 1, numbers)
+        else:
+            runs.append((column, column + 1, numbers))
+    return runs
 
 
 def _ruler(start: int, end: int) -> str:
@@ -120,45 +148,6 @@ def _ruler(start: int, end: int) -> str:
             if first >= 0 and all(c == " " for c in chars[max(0, first - 1) : at + 1]):
                 chars[first : at + 1] = label
     return "".join(chars).rstrip()
-
-
-def _row_cells(
-    row: str,
-    start: int,
-    end: int,
-    *,
-    classes: Mapping[str, str],
-    marks: Marks,
-    titles: Mapping[int, str],
-) -> str:
-    """Columns ``start:end`` of a row: coloured runs, marked runs wrapped in ``<mark>``."""
-    if not marks:
-        return _residues(row[start:end], classes)
-    out = []
-    for key, group in groupby(range(start, end), marks.get):
-        cols = list(group)
-        text = _residues(row[cols[0] : cols[-1] + 1], classes)
-        if key is None:
-            out.append(text)
-            continue
-        own = any(on_row for _, on_row in key)
-        numbers = " ".join(str(number) for number, _ in key)
-        title = "\n".join(
-            titles[number] + ("" if on_row else " (columns on the reference)")
-            for number, on_row in key
-        )
-        kind = "v" if own else "w"
-        out.append(f'<mark class="{kind}" data-v="{numbers}" title="{escape(title)}">{text}</mark>')
-    return "".join(out)
-
-
-def _residues(chunk: str, classes: Mapping[str, str]) -> str:
-    """Runs of residues of one colour class in one ``<i>``; gaps and others plain."""
-    out = []
-    for cls, run in groupby(chunk, lambda c: classes.get(c.upper())):
-        text = escape("".join(run))
-        out.append(text if cls is None else f"<i class={cls}>{text}</i>")
-    return "".join(out)
 
 
 def _allele(seq: str) -> str:

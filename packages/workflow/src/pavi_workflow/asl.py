@@ -15,14 +15,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from pavi_contracts.files import ALIGNED_SEQINFO, ALIGNMENT_OUTPUT, REPORT, REQUEST
+from pavi_contracts.files import ALIGNED_SEQINFO, ALIGNMENT_OUTPUT, REPORT, REQUEST, OutputType
 from pavi_contracts.jobs import ALIGNMENT, JOBS, MERGE, RETRIEVAL, Job
+from pavi_contracts.request_input import DEFAULT_SEQ_TYPE, SEQ_TYPES
 
 from pavi_workflow import batch
 from pavi_workflow.commands import (
     DEFAULT_ENTRIES_PER_JOB,
+    alignment_args,
     merge_args,
-    prefixes_args,
     retrieval_args,
 )
 
@@ -36,7 +37,15 @@ S3_TRANSIENT_ERRORS: Final = (
 )
 
 # State names (the client and the tests read them back from execution histories).
+READ_REQUEST: Final = "ReadRequest"
+READ_OPTIONS: Final = "ReadOptions"
+#: Prepare of the bare-array request (a protein run, as before the object form).
 PREPARE: Final = "Prepare"
+#: Prepare of the object form ``{"entries": [...], "seq_type": ...}``, by seq_type.
+PREPARE_OBJECT: Final[dict[OutputType, str]] = {
+    seq_type: f"Prepare{seq_type.capitalize()}" for seq_type in SEQ_TYPES
+}
+REQUEST_REFUSED: Final = "RequestRefused"
 STORE_REQUEST: Final = "StoreRequest"
 RETRIEVE: Final = "RetrieveSequences"
 DONE: Final = "Done"
@@ -48,11 +57,13 @@ _REQUEST: Final = "\0request_uri"
 _ENTRIES: Final = "\0entries"
 _WORK: Final = "\0work_prefix"
 _RESULTS: Final = "\0results_prefix"
+_SEQ_TYPE: Final = "\0seq_type"
 _PATHS: Final = {
     _REQUEST: "$.request_uri",
     _ENTRIES: "$.entries",
     _WORK: "$.work_prefix",
     _RESULTS: "$.results_prefix",
+    _SEQ_TYPE: "$.seq_type",
 }
 #: Characters a literal argument may hold inside an ASL intrinsic's '…' string unescaped.
 _PLAIN_LITERAL = re.compile(r"^[A-Za-z0-9_./:=-]+$")
@@ -85,27 +96,35 @@ def build_definition(settings: StateMachineSettings) -> dict[str, Any]:
     _check_settings(settings)
     bucket, size = settings.bucket, settings.entries_per_job
     states: dict[str, Any] = {
-        PREPARE: {
-            "Type": "Pass",
+        READ_REQUEST: {
+            "Type": "Choice",
             "Comment": (
-                "This execution's S3 prefixes and the retrieval plan: the request's entry "
-                "indexes in chunks, and their ids. The request itself stays out of the state."
+                "The request's form: the bare entries array (a protein run) or the object "
+                '{"entries": [...], "seq_type": ...} (docs/request.md, "Shape of a request").'
             ),
-            "Parameters": {
-                "execution.$": "$$.Execution.Name",
-                "request_key.$": f"States.Format('executions/{{}}/{REQUEST}', $$.Execution.Name)",
-                "request_uri.$": _execution_uri(bucket, REQUEST),
-                "work_prefix.$": _prefix(bucket, "work"),
-                "results_prefix.$": _prefix(bucket, "results"),
-                "plan": {
-                    "ids.$": "$[*].unique_entry_id",
-                    "chunks.$": (
-                        "States.ArrayPartition(States.ArrayRange(0, "
-                        f"States.MathAdd(States.ArrayLength($), -1), 1), {size})"
-                    ),
+            "Choices": [{"Variable": "$.entries", "IsPresent": True, "Next": READ_OPTIONS}],
+            "Default": PREPARE,
+        },
+        READ_OPTIONS: {
+            "Type": "Choice",
+            "Comment": "The object form's seq_type (absent: protein).",
+            "Choices": [
+                {
+                    "Variable": "$.seq_type",
+                    "IsPresent": False,
+                    "Next": PREPARE_OBJECT[DEFAULT_SEQ_TYPE],
                 },
-            },
-            "Next": STORE_REQUEST,
+                *(
+                    {"Variable": "$.seq_type", "StringEquals": seq_type, "Next": state}
+                    for seq_type, state in PREPARE_OBJECT.items()
+                ),
+            ],
+            "Default": REQUEST_REFUSED,
+        },
+        PREPARE: _prepare(bucket, size, "$", DEFAULT_SEQ_TYPE),
+        **{
+            state: _prepare(bucket, size, "$.entries", seq_type)
+            for seq_type, state in PREPARE_OBJECT.items()
         },
         STORE_REQUEST: {
             "Type": "Task",
@@ -136,6 +155,7 @@ def build_definition(settings: StateMachineSettings) -> dict[str, Any]:
                 "execution.$": "$.execution",
                 "request_uri.$": "$.request_uri",
                 "work_prefix.$": "$.work_prefix",
+                "seq_type.$": "$.seq_type",
             },
             "MaxConcurrency": settings.max_concurrency,
             "ItemProcessor": {
@@ -147,7 +167,9 @@ def build_definition(settings: StateMachineSettings) -> dict[str, Any]:
                             settings,
                             RETRIEVAL,
                             job_name=_job_name(RETRIEVAL, "{}-{}", "$.execution, $.chunk"),
-                            command=states_array(retrieval_args(_REQUEST, _ENTRIES, _WORK)),
+                            command=states_array(
+                                retrieval_args(_REQUEST, _ENTRIES, _WORK, output_type=_SEQ_TYPE)
+                            ),
                             failed=CHUNK_FAILED,
                             result_path="$",
                         ),
@@ -174,7 +196,7 @@ def build_definition(settings: StateMachineSettings) -> dict[str, Any]:
                 settings,
                 ALIGNMENT,
                 job_name=_job_name(ALIGNMENT, "{}", "$.execution"),
-                command=states_array(prefixes_args(_WORK, _RESULTS)),
+                command="$.commands.alignment",
                 failed=ALIGNMENT.failed_state,
                 result_path="$.alignment_job",
             ),
@@ -185,7 +207,7 @@ def build_definition(settings: StateMachineSettings) -> dict[str, Any]:
                 settings,
                 MERGE,
                 job_name=_job_name(MERGE, "{}", "$.execution"),
-                command=states_array(merge_args(_WORK, _RESULTS, _REQUEST)),
+                command="$.commands.merge",
                 failed=MERGE.failed_state,
                 result_path="$.merge_job",
             ),
@@ -201,8 +223,14 @@ def build_definition(settings: StateMachineSettings) -> dict[str, Any]:
                 "request.$": f"States.Format('s3://{bucket}/{{}}', $.request_key)",
                 "work_prefix.$": "$.work_prefix",
                 "results_prefix.$": "$.results_prefix",
+                "seq_type.$": "$.seq_type",
             },
             "End": True,
+        },
+        REQUEST_REFUSED: {
+            "Type": "Fail",
+            "Error": REQUEST_REFUSED,
+            "Cause": f"request: seq_type: must be one of {', '.join(SEQ_TYPES)}",
         },
         STORE_FAILED: _fail("StoreRequestFailed", "storing the request failed: {}"),
         RETRIEVAL.failed_state: {
@@ -214,12 +242,53 @@ def build_definition(settings: StateMachineSettings) -> dict[str, Any]:
         MERGE.failed_state: _fail(MERGE.failed_state, "merge of the sequence info failed: {}"),
     }
     definition: dict[str, Any] = {
-        "Comment": "PAVI protein MSA pipeline: retrieval per entry, alignment, seqinfo merge.",
-        "StartAt": PREPARE,
+        "Comment": (
+            "PAVI MSA pipeline (proteins or transcripts): retrieval per chunk of entries, "
+            "alignment, seqinfo merge."
+        ),
+        "StartAt": READ_REQUEST,
         "TimeoutSeconds": settings.timeout_seconds,
         "States": states,
     }
     return definition
+
+
+def _prepare(bucket: str, size: int, entries: str, seq_type: OutputType) -> dict[str, Any]:
+    """The Pass state that plans a run of ``seq_type`` from the request's entries at
+    ``entries`` (``$`` or ``$.entries``): prefixes, the alignment and merge commands, chunks."""
+    paths = {
+        _REQUEST: _execution_uri(bucket, REQUEST),
+        _WORK: _prefix(bucket, "work"),
+        _RESULTS: _prefix(bucket, "results"),
+    }
+    return {
+        "Type": "Pass",
+        "Comment": (
+            f"A {seq_type} run: this execution's S3 prefixes, the alignment and merge commands, "
+            "and the retrieval plan (the entry indexes in chunks, and their ids). The request "
+            "itself stays out of the state."
+        ),
+        "Parameters": {
+            "execution.$": "$$.Execution.Name",
+            "request_key.$": f"States.Format('executions/{{}}/{REQUEST}', $$.Execution.Name)",
+            "request_uri.$": paths[_REQUEST],
+            "work_prefix.$": paths[_WORK],
+            "results_prefix.$": paths[_RESULTS],
+            "seq_type": seq_type,
+            "commands": {
+                "alignment.$": states_array(alignment_args(_WORK, _RESULTS, seq_type), paths),
+                "merge.$": states_array(merge_args(_WORK, _RESULTS, _REQUEST, seq_type), paths),
+            },
+            "plan": {
+                "ids.$": f"{entries}[*].unique_entry_id",
+                "chunks.$": (
+                    "States.ArrayPartition(States.ArrayRange(0, "
+                    f"States.MathAdd(States.ArrayLength({entries}), -1), 1), {size})"
+                ),
+            },
+        },
+        "Next": STORE_REQUEST,
+    }
 
 
 def check_workflow_type(definition: dict[str, Any], workflow_type: str) -> None:

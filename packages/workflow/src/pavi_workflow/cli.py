@@ -15,7 +15,9 @@ from typing import NoReturn, TypeVar
 
 import click
 from pavi_contracts.exits import EXIT_FAILURE, EXIT_USAGE
+from pavi_contracts.files import OutputType
 from pavi_contracts.jobs import JOBS
+from pavi_contracts.request_input import SEQ_TYPES
 from rich.console import Console
 
 from pavi_workflow import client as sfn_client
@@ -30,6 +32,7 @@ from pavi_workflow.executors import (
     find_engine,
     local_mounts,
 )
+from pavi_workflow.preflight import check_genomes
 from pavi_workflow.report import ReportError, rebuild
 from pavi_workflow.request import (
     DEFAULT_MAX_ENTRIES,
@@ -41,6 +44,20 @@ from pavi_workflow.runner import run_pipeline, write_manifest
 
 PLACEHOLDER = "arn:aws:batch:us-east-1:123456789012"
 T = TypeVar("T")
+#: ``--seq-type`` of ``pavi run`` and ``pavi submit`` (docs/request.md, "Shape of a request").
+SEQ_TYPE_OPTION = click.option(
+    "--seq-type",
+    type=click.Choice(SEQ_TYPES),
+    default=None,
+    help="Align the translated proteins or the spliced transcripts (nucleotides) "
+    "[default: the request's seq_type, else protein].",
+)
+#: `--no-preflight` of `pavi run` and `pavi submit` (docs/request.md, "Checks before the run").
+no_preflight = click.option(
+    "--no-preflight",
+    is_flag=True,
+    help="Skip the genome checks before the run (e.g. genomes this machine cannot read).",
+)
 
 
 def fail(message: str, exit_code: int = EXIT_FAILURE) -> NoReturn:
@@ -58,7 +75,7 @@ def guarded(call: Callable[[], T]) -> T:
     try:
         return call()
     except RequestError as err:
-        for problem in err.problems:
+        for problem in err.summary():
             click.echo(f"pavi: error: {problem}", err=True)
         raise SystemExit(EXIT_USAGE) from err
     except (sfn_client.ClientError, StorageError, BotoCoreError) as err:
@@ -118,6 +135,8 @@ def main() -> None:
     show_default=True,
     help="Largest request accepted.",
 )
+@SEQ_TYPE_OPTION
+@no_preflight
 def run(  # noqa: PLR0917 (click passes the options positionally)
     request_file: Path,
     out_dir: Path,
@@ -128,15 +147,21 @@ def run(  # noqa: PLR0917 (click passes the options positionally)
     engine: str | None,
     image_tag: str | None,
     max_entries: int,
+    seq_type: OutputType | None,
+    no_preflight: bool,
 ) -> None:
     """Run REQUEST_FILE through the three steps locally, with --out standing in for the bucket.
 
     Relative fasta_file_url paths are resolved against REQUEST_FILE's folder.
     """
     try:
-        request = load_request(request_file, target="local", max_entries=max_entries)
+        request = load_request(
+            request_file, target="local", max_entries=max_entries, seq_type=seq_type
+        )
+        if not no_preflight:
+            check_genomes(request)
     except RequestError as err:
-        for problem in err.problems:
+        for problem in err.summary():
             click.echo(f"pavi: error: {problem}", err=True)
         raise SystemExit(EXIT_USAGE) from err
     if variants_file:
@@ -262,10 +287,27 @@ def asl(  # noqa: PLR0917 (click passes the options positionally)
 @click.option(
     "--max-entries", type=click.IntRange(min=1), default=DEFAULT_MAX_ENTRIES, show_default=True
 )
-def submit(request_file: Path, state_machine_arn: str | None, max_entries: int) -> None:
-    """Validate REQUEST_FILE (cloud rules) and start an execution; print its ARN."""
-    request = guarded(lambda: load_request(request_file, target="cloud", max_entries=max_entries))
-    arn = guarded(lambda: sfn_client.start(request, state_machine_arn=state_machine_arn))
+@SEQ_TYPE_OPTION
+@no_preflight
+def submit(
+    request_file: Path,
+    state_machine_arn: str | None,
+    max_entries: int,
+    seq_type: OutputType | None,
+    no_preflight: bool,
+) -> None:
+    """Validate REQUEST_FILE (cloud rules), check its genomes and start an execution; print
+    its ARN."""
+    request = guarded(
+        lambda: load_request(
+            request_file, target="cloud", max_entries=max_entries, seq_type=seq_type
+        )
+    )
+    arn = guarded(
+        lambda: sfn_client.start(
+            request, state_machine_arn=state_machine_arn, preflight=not no_preflight
+        )
+    )
     click.echo(arn)
 
 

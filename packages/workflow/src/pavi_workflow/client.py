@@ -8,16 +8,18 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Final, Literal
 
 import pavi_common_s3
 from pavi_contracts.failures import parse_failed_entries
+from pavi_contracts.files import OutputType
 from pavi_contracts.jobs import RETRIEVAL
 
 from pavi_workflow import batch
 from pavi_workflow.batch import DEFAULT_LOG_GROUP, BatchJob, LogLine, batch_jobs, get
+from pavi_workflow.preflight import check_genomes
 from pavi_workflow.request import DEFAULT_MAX_ENTRIES, Request, validate_request
 
 STATE_MACHINE_ENV: Final = "PAVI_STATE_MACHINE_ARN"
@@ -84,17 +86,29 @@ def start(
     state_machine_arn: str | None = None,
     max_entries: int = DEFAULT_MAX_ENTRIES,
     sfn: Any = None,
+    seq_type: OutputType | None = None,
+    preflight: bool = True,
 ) -> str:
-    """Validate ``request`` (cloud rules; RequestError lists the problems), start an execution
-    named with a fresh UUID and return its ARN."""
+    """Validate ``request`` (cloud rules) and, unless ``preflight`` is false, check its genomes
+    (RequestError lists the problems); start an execution named with a fresh UUID and return
+    its ARN.
+
+    ``request`` is the entries array, the object form ``{"entries": [...], "seq_type": ...}``
+    or a validated Request; ``seq_type`` (``protein`` or ``transcript``), when given, overrides
+    the request's own. A transcript request starts with the object form as its input.
+    """
     checked: Request = (
         request
         if isinstance(request, Request)
-        else validate_request(request, target="cloud", max_entries=max_entries)
+        else validate_request(request, target="cloud", max_entries=max_entries, seq_type=seq_type)
     )
+    if seq_type is not None and checked.seq_type != seq_type:
+        checked = replace(checked, seq_type=seq_type)
     arn = state_machine_arn or os.environ.get(STATE_MACHINE_ENV)
     if not arn:
         raise ClientError(f"no state machine: pass its ARN or set {STATE_MACHINE_ENV}")
+    if preflight:
+        check_genomes(checked)
     sfn = sfn or _aws("stepfunctions")
     response = sfn.start_execution(
         stateMachineArn=arn, name=str(uuid.uuid4()), input=checked.to_json()

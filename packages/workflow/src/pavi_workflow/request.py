@@ -13,13 +13,13 @@ from typing import Any, Final, Literal
 
 from pavi_common_s3.errors import StorageError, UnsupportedScheme
 from pavi_common_s3.uri import parse
+from pavi_contracts.files import OutputType
 from pavi_contracts.request import (
     DEFAULT_MAX_ENTRIES,
     Request,
     RequestError,
-    request_schema,
 )
-from pavi_contracts.request import validate_request as validate_contract
+from pavi_contracts.request_input import input_schema, validate_input
 
 from pavi_workflow.asl import MAX_ENTRIES
 
@@ -43,6 +43,10 @@ ALLOWED_SCHEMES: Final[dict[Target, tuple[str, ...]]] = {
 CLOUD_MAX_BYTES: Final = 256 * 1024 - 2048
 #: Most entries a cloud run takes (the state machine plans chunks with ``States.ArrayRange``).
 CLOUD_MAX_ENTRIES: Final = MAX_ENTRIES
+#: The request's JSON Schema: either form (``pavi schema`` prints it).
+request_schema = input_schema
+#: Largest request file read (a request of 100 entries is usually well under 1 MiB).
+MAX_REQUEST_FILE_BYTES: Final = 32 * 1024 * 1024
 
 
 def validate_request(
@@ -51,8 +55,11 @@ def validate_request(
     target: Target,
     max_entries: int = DEFAULT_MAX_ENTRIES,
     base_dir: Path | None = None,
+    seq_type: OutputType | None = None,
 ) -> Request:
-    """Check a parsed request; raise RequestError listing every problem.
+    """Check a parsed request of either form (the entries array, or ``{"entries": [...],
+    "seq_type": ...}``); raise RequestError listing every problem. ``seq_type``, when given,
+    overrides the request's own.
 
     For ``target="local"``, a ``fasta_file_url`` that is a plain path is made absolute
     (relative paths against ``base_dir``, the request file's folder) and written as ``file://``.
@@ -61,8 +68,13 @@ def validate_request(
         max_entries = min(max_entries, CLOUD_MAX_ENTRIES)
     if target == "local" and isinstance(data, list):
         data = [_absolute_local_url(raw, base_dir) for raw in data]
-    request = validate_contract(
-        data, max_entries=max_entries, entry_checks=[lambda entry: scheme_problems(entry, target)]
+    if target == "local" and isinstance(data, dict) and isinstance(data.get("entries"), list):
+        data = {**data, "entries": [_absolute_local_url(raw, base_dir) for raw in data["entries"]]}
+    request = validate_input(
+        data,
+        max_entries=max_entries,
+        entry_checks=[lambda entry: scheme_problems(entry, target)],
+        seq_type=seq_type,
     )
     if target == "cloud":
         size = len(request.to_json().encode())
@@ -73,18 +85,36 @@ def validate_request(
     return request
 
 
-def load_request(path: Path, *, target: Target, max_entries: int = DEFAULT_MAX_ENTRIES) -> Request:
+def load_request(
+    path: Path,
+    *,
+    target: Target,
+    max_entries: int = DEFAULT_MAX_ENTRIES,
+    seq_type: OutputType | None = None,
+) -> Request:
     """Read and validate a request file (relative local paths resolve against its folder)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as file:
+            raw = file.read(MAX_REQUEST_FILE_BYTES + 1)
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as err:
         raise RequestError([f"request: cannot read {path}: {_reason(err)}"]) from err
+    if len(raw) > MAX_REQUEST_FILE_BYTES:
+        raise RequestError(
+            [f"request: {path} is larger than {MAX_REQUEST_FILE_BYTES // 2**20} MiB, refused"]
+        )
     try:
         data = json.loads(text)
     except json.JSONDecodeError as err:
         raise RequestError([f"request: {path} is not valid JSON: {err}"]) from err
+    except RecursionError:
+        raise RequestError([f"request: {path} is nested too deeply to read"]) from None
     return validate_request(
-        data, target=target, max_entries=max_entries, base_dir=path.resolve().parent
+        data,
+        target=target,
+        max_entries=max_entries,
+        base_dir=path.resolve().parent,
+        seq_type=seq_type,
     )
 
 

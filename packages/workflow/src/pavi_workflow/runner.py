@@ -138,13 +138,14 @@ def plan_run(
     """The commands of a run for the given prefixes (the state machine submits the same).
 
     Retrieval runs in chunks of ``entries_per_job`` consecutive entries, as the state machine's
-    Map does (``pavi_contracts.selection.chunk_indexes``).
+    Map does (``pavi_contracts.selection.chunk_indexes``); the request's ``seq_type`` picks the
+    protein or the transcript commands.
     """
-    ids = request.entry_ids
+    ids, seq_type = request.entry_ids, request.seq_type
     retrievals = [
         StepRun(
             "retrieval",
-            retrieval_command(request_uri, indexes, work_prefix, variants_file),
+            retrieval_command(request_uri, indexes, work_prefix, variants_file, seq_type),
             entry_ids=tuple(ids[i] for i in indexes),
             chunk=number,
         )
@@ -154,8 +155,8 @@ def plan_run(
         work_prefix,
         results_prefix,
         retrievals,
-        StepRun("alignment", alignment_command(work_prefix, results_prefix)),
-        StepRun("merge", merge_command(work_prefix, results_prefix, request_uri)),
+        StepRun("alignment", alignment_command(work_prefix, results_prefix, seq_type)),
+        StepRun("merge", merge_command(work_prefix, results_prefix, request_uri, seq_type)),
     )
 
 
@@ -266,7 +267,7 @@ class _JobRunner:
     def _outputs(self, step: StepRun) -> dict[str, str]:
         """Checksums of the files the step's job declares (those that exist)."""
         paths = [
-            self.out_dir / output.prefix / output.for_entry(entry_id)
+            self.out_dir / output.prefix / output.for_entry(entry_id, step.command.output_type)
             for output in job(step.step).outputs
             for entry_id in (step.entry_ids or ("",))
         ]

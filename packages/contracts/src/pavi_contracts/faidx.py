@@ -1,11 +1,17 @@
-"""The two index files of a remote genome: ``.fai`` (where each sequence's lines are) and
-``.gzi`` (where each BGZF block starts, compressed and uncompressed)."""
+"""The two index files of a genome: ``.fai`` (where each sequence's lines are) and ``.gzi``
+(where each BGZF block starts, compressed and uncompressed). Pure parsers (standard library):
+the retrieval job reads remote genomes with them, the workflow checks genomes before a run."""
 
 from __future__ import annotations
 
 import itertools
 import struct
-from typing import NamedTuple
+from typing import Final, NamedTuple
+
+__all__ = ["MAX_BGZF_BLOCK", "FaiRecord", "IndexFormatError", "parse_fai", "parse_gzi"]
+
+#: Most uncompressed bytes one BGZF block holds (its ISIZE field, SAM/BAM specification).
+MAX_BGZF_BLOCK: Final = 65536
 
 
 class IndexFormatError(ValueError):
@@ -42,13 +48,8 @@ def parse_fai(data: bytes) -> dict[str, FaiRecord]:
             name = fields[0]
             length, offset, linebases, linewidth = (int(f) for f in fields[1:5])
         except (IndexError, ValueError):
-            why = (
-                f"expected 5 tab-separated fields, got {len(fields)}"
-                if len(fields) < 5
-                else "LENGTH, OFFSET, LINEBASES and LINEWIDTH must be whole numbers"
-            )
             raise IndexFormatError(
-                f".fai line {number} is not NAME LENGTH OFFSET LINEBASES LINEWIDTH ({why})"
+                f".fai line {number} is not NAME LENGTH OFFSET LINEBASES LINEWIDTH"
             ) from None
         if min(length, offset) < 0 or linebases < 1 or linewidth < linebases or not name:
             raise IndexFormatError(f".fai line {number} has impossible values: {raw!r}")
