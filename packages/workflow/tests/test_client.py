@@ -93,7 +93,7 @@ def test_start_refuses_a_request_its_genome_cannot_serve(
     pipeline: Any, cloud_request: list[dict[str, Any]]
 ) -> None:
     bad = [{**cloud_request[0], "seq_id": "chrUn"}, *cloud_request[1:]]
-    bad[2] = {**bad[2], "exon_seq_regions": ["1..999999"]}
+    bad[2] = {**bad[2], "exon_seq_regions": ["1..999999"], "cds_seq_regions": []}
     with pytest.raises(RequestError) as info:
         client.start(bad, state_machine_arn=pipeline.arn, sfn=pipeline.sfn)
     assert [p.split(":", 1)[0] for p in info.value.problems] == [
