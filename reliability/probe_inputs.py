@@ -16,6 +16,7 @@ import re
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,7 @@ from reliability.core import (
     traceback_in,
 )
 from reliability.fixtures import Reference, example_entries, pavi_run, token, write_request
-from reliability.servers import file_server
+from reliability.servers import file_server, serving
 
 Entries = list[dict[str, Any]]
 NAME = "bad input"
@@ -163,16 +164,6 @@ def cases(root: Path) -> list[Case]:
             patterns=("base_seq_name", r"long|characters|length"),
         ),
         Case(
-            "variant id with ../",
-            _set(0, variant_ids=["../../../etc/passwd"]),
-            patterns=("variant_ids", r"\.\./"),
-        ),
-        Case(
-            "variant id with ?",
-            _set(0, variant_ids=["NC_990002.1:g.9091G>A?x=1"]),
-            patterns=("variant_ids", r"\?"),
-        ),
-        Case(
             "deeply nested request JSON",
             raw=b"[" * 100_000 + b"]" * 100_000,
             patterns=(r"nest|deep|depth",),
@@ -189,7 +180,6 @@ def cases(root: Path) -> list[Case]:
             patterns=(r"\b(500|4\d\d) ",),
             max_lines=60,
         ),
-        Case("--concurrency 10000", options=("--concurrency", "10000"), patterns=(r"concurrency",)),
     ]
 
 
@@ -254,6 +244,8 @@ def probe_bad_input(root: Path, ref: Reference, rows: Rows) -> None:
             judge(rows, f"{case.checked}{label}: {kind}", case, result, out)
     _range_ignored(base / "range", ref, rows)
     _read_only_out(base / "read-only", rows)
+    _variant_ids_stay_in_the_api_path(base / "variant-ids", rows)
+    _concurrency_bounded(base / "concurrency", ref, rows)
 
 
 def _range_ignored(folder: Path, ref: Reference, rows: Rows) -> None:
@@ -273,6 +265,84 @@ def _range_ignored(folder: Path, ref: Reference, rows: Rows) -> None:
             problems.append("a traceback")
         held, detail = not problems, result.describe() + (f"; {problems[0]}" if problems else "")
     rows.add(NAME, "server ignoring Range: correct outputs, or one line naming Range", held, detail)
+
+
+#: Variant ids that would leave ``/api/variant/`` if put in the URL as they are.
+UNSAFE_VARIANT_IDS = ("../../../etc/passwd", "NC_990002.1:g.9091G>A?x=1", "a/b#c")
+
+
+def _variant_ids_stay_in_the_api_path(folder: Path, rows: Rows) -> None:
+    """Ids with ``../``, ``?``, ``/`` and ``#``: refused, or sent as one escaped path segment.
+
+    The variant API is a local server that records every path it is asked for and answers 404,
+    so the run must end with one line naming an unknown variant, never a request outside the
+    API's path.
+    """
+    paths: list[str] = []
+
+    class Recorder(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            """Quiet."""
+
+        def do_GET(self) -> None:
+            paths.append(self.path)
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    entries = _set(0, variant_ids=list(UNSAFE_VARIANT_IDS))(example_entries())
+    request = write_request(folder / "request.json", entries, None)
+    out = folder / "out"
+    with serving(Recorder) as url:
+        env = base_env(token(), PAVI_VARIANT_API_URL=f"{url}/api/variant/")
+        result = pavi_run(request, out, env=env, timeout=120)
+    problems: list[str] = []
+    if result.code == 0:
+        problems.append("the run succeeded with variants the API does not know")
+    elif result.code != 2:
+        problems += error_line_problems(result, [r"variant"])
+    outside = [p for p in paths if not _one_segment(p)]
+    if outside:
+        problems.append(f"asked the API for {outside[0]!r}")
+    if traceback_in(result.stderr, logs_text(out)):
+        problems.append("a traceback")
+    detail = f"{result.describe()}; {len(paths)} API requests, each one path segment"
+    rows.add(
+        NAME,
+        "variant ids with ../ ? / #: refused, or one escaped segment of the API path",
+        not problems,
+        detail if not problems else f"{result.describe()}; {'; '.join(problems[:2])}",
+    )
+
+
+def _concurrency_bounded(folder: Path, ref: Reference, rows: Rows) -> None:
+    """``--concurrency 10000``: refused (exit 2), or capped with a line saying so and a run
+    whose outputs equal the clean run's."""
+    request = write_request(folder / "request.json", example_entries())
+    out = folder / "out"
+    result = pavi_run(request, out, "--concurrency", "10000", timeout=120)
+    said = re.search(r"concurrency", result.stderr, re.I) is not None
+    if result.code == 2:
+        problems = [] if said else ["the refusal does not name --concurrency"]
+    elif result.code == 0:
+        problems = [] if said else ["no line says the concurrency was capped"]
+        problems += compare(ref.outputs, run_outputs(out))[:2]
+    else:
+        problems = [f"exit {result.code}"]
+    if traceback_in(result.stderr, logs_text(out)):
+        problems.append("a traceback")
+    rows.add(
+        NAME,
+        "--concurrency 10000: refused, or capped (said) with correct outputs",
+        not problems,
+        result.describe() + (f"; {'; '.join(problems[:2])}" if problems else ""),
+    )
+
+
+def _one_segment(path: str) -> bool:
+    """``/api/variant/<one segment>`` with no query and no fragment."""
+    rest = path.removeprefix("/api/variant/")
+    return rest not in (path, "") and not any(c in rest for c in "/?#")
 
 
 NOBODY = 65534
