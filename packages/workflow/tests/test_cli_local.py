@@ -190,8 +190,8 @@ def test_podman_gets_explicit_ulimits_without_a_containers_conf(tmp_path: Path) 
 
 
 def test_container_executor_opens_the_job_folders_to_the_image_user(tmp_path: Path) -> None:
-    with claimed(tmp_path / "out") as folder:
-        run_dir = folder.begin()
+    with claimed(tmp_path / "out") as run_folder:
+        run_dir = run_folder.begin()
     folders = [run_dir / "work", run_dir / "results"]
     for folder in folders:
         folder.chmod(0o700)

@@ -342,6 +342,35 @@ def test_a_stop_signal_ends_every_job_and_keeps_the_earlier_run(
     assert not (out / "staging").exists()
 
 
+def test_jobs_of_a_killed_run_keep_the_folder_locked_until_they_end(
+    tmp_path: Path,
+    testdata: Path,
+    gate: Gate,
+    case_files: Callable[[str], tuple[Path, Path]],
+    require_clustalo: str,
+) -> None:
+    """SIGKILL cannot be caught: the job it orphans still holds the inherited lock."""
+    request, variants = case_files(CASE)
+    out = tmp_path / "out"
+    run = start_pavi("run", request, "--out", out, "--variants-file", gate.url)
+    try:
+        gate.wait_for(1)
+        run.kill()
+        run.communicate(timeout=HANG_GUARD)
+        assert processes_naming(str(out / "staging")) != []  # the orphaned job
+        refused = pavi("run", request, "--out", out, "--variants-file", variants)
+        assert refused.returncode == 1
+        assert "another pavi run is writing this folder" in one_error_line(refused.stderr)
+    finally:
+        gate.opened.set()
+    deadline = time.monotonic() + HANG_GUARD
+    while processes_naming(str(out / "staging")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    done = pavi("run", request, "--out", out, "--variants-file", variants)
+    assert done.returncode == 0, done.stderr
+    assert_expected_results(out, testdata / "cases" / CASE / "expected")
+
+
 def test_a_stop_signal_ends_the_whole_process_group_of_a_job(
     tmp_path: Path, case_files: Callable[[str], tuple[Path, Path]]
 ) -> None:
