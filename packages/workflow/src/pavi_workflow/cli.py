@@ -162,18 +162,18 @@ def run(  # noqa: PLR0917 (click passes the options positionally)
     """
     # Checks before the run: nothing is written until every one of them has passed.
     try:
-        request_bytes = request_file.read_bytes()
         request = load_request(
             request_file, target="local", max_entries=max_entries, seq_type=seq_type
         )
+        request_bytes = request_file.read_bytes()
         if not no_preflight:
             check_genomes(request)
     except RequestError as err:
         for problem in err.summary():
             click.echo(f"pavi: error: {problem}", err=True)
         raise SystemExit(EXIT_USAGE) from err
-    except OSError as err:
-        fail(f"{request_file}: {err.strerror or err}", EXIT_USAGE)
+    except OSError as err:  # gone between the two reads
+        fail(f"request: cannot read {request_file}: {err.strerror or err}", EXIT_USAGE)
     if variants_file:
         variants_file = _local_or_remote(variants_file, "--variants-file")
     staging = out_dir.resolve() / STAGING

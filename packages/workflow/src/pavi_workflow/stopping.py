@@ -104,13 +104,20 @@ def _kill_group(proc: subprocess.Popen[bytes], sig: int, *, reaped: bool = False
 
 @contextlib.contextmanager
 def stop_on_signals(groups: JobGroups) -> Iterator[None]:
-    """While the body runs, SIGINT and SIGTERM stop the run's jobs (main thread only)."""
+    """While the body runs, SIGINT and SIGTERM stop the run's jobs (main thread only).
+
+    A signal ignored when pavi started (SIGINT of a background job in a script) stays ignored.
+    """
 
     def handler(signum: int, frame: object) -> None:
         del frame
         groups.stop(signum)
 
-    previous = {sig: signal.signal(sig, handler) for sig in STOP_SIGNALS}
+    previous = {
+        sig: signal.signal(sig, handler)
+        for sig in STOP_SIGNALS
+        if signal.getsignal(sig) is not signal.SIG_IGN
+    }
     try:
         yield
     finally:
