@@ -47,7 +47,7 @@ class RunDisplay:
 
     def __call__(self, event: str, step: StepRun) -> None:
         """Runner callback: the retrieval bar counts entries, a chunk advances it by its size."""
-        if event == "end":
+        if event == "end" and not step.stopped:
             self.progress.advance(self.tasks[step.step], max(1, len(step.entry_ids)))
         if not self.live:
             state = "started" if event == "start" else _ending(step)
