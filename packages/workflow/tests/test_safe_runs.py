@@ -235,9 +235,7 @@ def test_a_failed_run_keeps_the_earlier_results_and_its_own_logs(
     earlier = {name: snapshot(out / name) for name in ("work", "results", "logs")}
     manifest = (out / "run.json").read_bytes()
     bad_request, bad_variants = case_files(FAILING_CASE)
-    done = pavi(
-        "run", bad_request, "--out", out, "--variants-file", bad_variants, "--no-preflight"
-    )
+    done = pavi("run", bad_request, "--out", out, "--variants-file", bad_variants, "--no-preflight")
     assert done.returncode == 1
     assert one_error_line(done.stderr).startswith("pavi: error: retrieval of entr")
     assert {name: snapshot(out / name) for name in earlier} == earlier
