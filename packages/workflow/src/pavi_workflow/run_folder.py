@@ -31,6 +31,8 @@ from pavi_contracts.files import RUN_MANIFEST
 MARKER = ".pavi-run"
 #: Where a run is written until it has succeeded (and where a failed run stays).
 STAGING = "staging"
+#: The successful run's final manifest, written in staging before the swap.
+READY = ".run.json.ready"
 #: Where the replaced run goes for the moment of the swap (removed right after).
 TRASH = ".pavi-old"
 #: The folders a successful run puts at the top of DIR.
@@ -74,6 +76,12 @@ class RunFolder:
         the jobs ran). While the old run is swapped out there is no ``DIR/run.json``, so a run
         folder with a ``run.json`` always holds one whole successful run.
         """
+        final = relocate(manifest, self.staging, self.root)
+        final["ran_in"] = str(self.staging)
+        ready = self.staging / READY
+        # Written before anything moves (a full disk fails here, the old run untouched); the
+        # swap itself is renames only.
+        write_text(ready, json.dumps(final, indent=2) + "\n")
         trash = self.root / TRASH
         _remove(trash)
         trash.mkdir()
@@ -83,9 +91,7 @@ class RunFolder:
                 old.rename(trash / name)
         for name in PROMOTED:
             (self.staging / name).rename(self.root / name)
-        final = relocate(manifest, self.staging, self.root)
-        final["ran_in"] = str(self.staging)
-        write_text(self.root / RUN_MANIFEST, json.dumps(final, indent=2) + "\n")
+        ready.rename(self.root / RUN_MANIFEST)
         _remove(self.staging)
         _remove(trash)
 
