@@ -442,17 +442,28 @@ def test_an_unwritable_out_is_one_line(
     assert done.stderr == f"pavi: error: --out {out}: cannot write there: Read-only file system\n"
 
 
-def test_concurrency_above_the_cap_is_capped_with_a_note(
-    tmp_path: Path, case_files: Callable[[str], tuple[Path, Path]], require_clustalo: str
+def test_concurrency_above_the_cap_is_refused_in_one_line(
+    tmp_path: Path, case_files: Callable[[str], tuple[Path, Path]]
 ) -> None:
     request, variants = case_files(CASE)
     out = tmp_path / "out"
     done = pavi("run", request, "--out", out, "--variants-file", variants, "--concurrency", "10000")
-    assert done.returncode == 0, done.stderr
-    assert done.stderr.splitlines()[0] == (
-        f"pavi: note: --concurrency 10000 is above {MAX_CONCURRENCY}, the most jobs pavi run "
-        f"starts at once: running {MAX_CONCURRENCY} at once"
+    assert done.returncode == 2
+    assert done.stderr == (
+        f"pavi: error: --concurrency: 10000 is above {MAX_CONCURRENCY}, the most jobs pavi run "
+        "starts at once\n"
     )
+    assert not out.exists()
+
+
+def test_concurrency_at_the_cap_runs_and_is_recorded(
+    tmp_path: Path, case_files: Callable[[str], tuple[Path, Path]], require_clustalo: str
+) -> None:
+    request, variants = case_files(CASE)
+    out = tmp_path / "out"
+    cap = str(MAX_CONCURRENCY)
+    done = pavi("run", request, "--out", out, "--variants-file", variants, "--concurrency", cap)
+    assert done.returncode == 0, done.stderr
     assert json.loads((out / "run.json").read_text())["concurrency"] == MAX_CONCURRENCY
 
 

@@ -110,7 +110,7 @@ def main() -> None:
     type=click.IntRange(min=1),
     default=min(os.cpu_count() or 1, MAX_CONCURRENCY),
     show_default=True,
-    help=f"Retrieval jobs running at once (at most {MAX_CONCURRENCY}; more is capped with a note).",
+    help=f"Retrieval jobs running at once (1 to {MAX_CONCURRENCY}).",
 )
 @click.option(
     "--entries-per-job",
@@ -186,10 +186,10 @@ def run(  # noqa: PLR0917 (click passes the options positionally)
         variants_file=variants_file,
     )
     if concurrency > MAX_CONCURRENCY:
-        click.echo(
-            f"pavi: note: --concurrency {concurrency} is above {MAX_CONCURRENCY}, the most jobs "
-            f"pavi run starts at once: running {MAX_CONCURRENCY} at once",
-            err=True,
+        fail(
+            f"--concurrency: {concurrency} is above {MAX_CONCURRENCY}, the most jobs pavi run "
+            "starts at once",
+            EXIT_USAGE,
         )
     # The run: DIR claimed and locked, the run staged, and moved into place if it succeeds.
     try:
