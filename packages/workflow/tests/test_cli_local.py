@@ -24,7 +24,8 @@ from pavi_workflow.executors import (
     local_mounts,
     resolve_script,
 )
-from pavi_workflow.runner import _last_line, prepare_run_dir
+from pavi_workflow.run_folder import claimed
+from pavi_workflow.runner import _last_line
 
 PAVI = str(Path(sys.executable).parent / "pavi")
 
@@ -189,7 +190,8 @@ def test_podman_gets_explicit_ulimits_without_a_containers_conf(tmp_path: Path) 
 
 
 def test_container_executor_opens_the_job_folders_to_the_image_user(tmp_path: Path) -> None:
-    run_dir = prepare_run_dir(tmp_path / "run")
+    with claimed(tmp_path / "out") as run_folder:
+        run_dir = run_folder.begin()
     folders = [run_dir / "work", run_dir / "results"]
     for folder in folders:
         folder.chmod(0o700)
@@ -252,23 +254,6 @@ def test_run_without_a_working_engine_is_one_line(
         "answer, no podman on PATH): start a Docker daemon or install podman\n"
     )
     assert not out.exists()
-
-
-def test_prepare_clears_only_the_run_folders(tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    (out / "work").mkdir(parents=True)
-    (out / "work" / "old.fa").write_text("x")
-    (out / "mine.txt").write_text("keep")
-    outside = tmp_path / "outside"
-    outside.mkdir()
-    (outside / "f").write_text("keep")
-    (out / "results").symlink_to(outside)
-    prepare_run_dir(out)
-    assert list((out / "work").iterdir()) == []
-    assert (out / "mine.txt").read_text() == "keep"
-    assert (outside / "f").read_text() == "keep"
-    assert (out / "results").is_dir()
-    assert not (out / "results").is_symlink()
 
 
 @pytest.mark.parametrize(

@@ -75,7 +75,8 @@ def test_case_through_pavi_run(
     status = case_status(case)
     # The checks before the run refuse the failing case up front (test_preflight.py); without
     # them the run fails where the original's did.
-    unchecked = () if status["pipeline_status"] == "success" else ("--no-preflight",)
+    succeeded = status["pipeline_status"] == "success"
+    unchecked = () if succeeded else ("--no-preflight",)
     done = pavi_run(
         request,
         out,
@@ -86,10 +87,11 @@ def test_case_through_pavi_run(
         size,
         *unchecked,
     )
-    manifest = json.loads((out / "run.json").read_text())
+    manifest = json.loads((out / ("run.json" if succeeded else "staging/run.json")).read_text())
     ids = [entry["unique_entry_id"] for entry in json.loads(request.read_text())]
-    if status["pipeline_status"] == "success":
+    if succeeded:
         assert done.returncode == 0, done.stderr
+        assert not (out / "staging").exists()
         assert_matches_expected(out, folder / "expected")
         assert manifest["status"] == "succeeded"
         retrievals = manifest["steps"][:-2]
@@ -111,7 +113,9 @@ def test_case_through_pavi_run(
     assert f"): {failed[0]} (entry {failed[0]}: " in last
     assert manifest["status"] == "failed"
     assert {s["step"] for s in manifest["steps"]} == {"retrieval"}
-    assert not (out / "results" / "alignment-output.aln").exists()
+    assert not (out / "results").exists()
+    assert not (out / "staging" / "results" / "alignment-output.aln").exists()
+    assert (out / "staging" / "logs").is_dir()
 
 
 def test_manifest_records_checksums_versions_and_commands(

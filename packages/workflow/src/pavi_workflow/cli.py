@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import NoReturn, TypeVar
 
 import click
-from pavi_contracts.exits import EXIT_FAILURE, EXIT_USAGE
-from pavi_contracts.files import OutputType
+from pavi_contracts.exits import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
+from pavi_contracts.files import RUN_MANIFEST, OutputType
 from pavi_contracts.jobs import JOBS
 from pavi_contracts.request_input import SEQ_TYPES
 from rich.console import Console
@@ -36,11 +36,14 @@ from pavi_workflow.preflight import check_genomes
 from pavi_workflow.report import ReportError, rebuild
 from pavi_workflow.request import (
     DEFAULT_MAX_ENTRIES,
+    Request,
     RequestError,
     load_request,
     request_schema,
 )
-from pavi_workflow.runner import run_pipeline, write_manifest
+from pavi_workflow.run_folder import STAGING, RunFolder, RunFolderError, claimed
+from pavi_workflow.runner import MAX_CONCURRENCY, build_manifest, run_pipeline, write_manifest
+from pavi_workflow.stopping import JobGroups, exit_code, stop_on_signals
 
 PLACEHOLDER = "arn:aws:batch:us-east-1:123456789012"
 T = TypeVar("T")
@@ -98,15 +101,16 @@ def main() -> None:
     "out_dir",
     required=True,
     type=click.Path(file_okay=False, path_type=Path),
-    help="Run folder: work/, results/, logs/ and run.json go here.",
+    help="Run folder (new, empty or an earlier run's): work/, results/, logs/ and run.json go "
+    "here once the run succeeds; the run is written in DIR/staging/ first.",
 )
 @click.option("--variants-file", help="Variant API responses (file or URI) for offline runs.")
 @click.option(
     "--concurrency",
     type=click.IntRange(min=1),
-    default=os.cpu_count() or 1,
+    default=min(os.cpu_count() or 1, MAX_CONCURRENCY),
     show_default=True,
-    help="Retrieval jobs running at once.",
+    help=f"Retrieval jobs running at once (1 to {MAX_CONCURRENCY}).",
 )
 @click.option(
     "--entries-per-job",
@@ -152,54 +156,154 @@ def run(  # noqa: PLR0917 (click passes the options positionally)
 ) -> None:
     """Run REQUEST_FILE through the three steps locally, with --out standing in for the bucket.
 
-    Relative fasta_file_url paths are resolved against REQUEST_FILE's folder.
+    Relative fasta_file_url paths are resolved against REQUEST_FILE's folder. The run is
+    written into DIR/staging and replaces DIR/work, DIR/results, DIR/logs and DIR/run.json only
+    when it succeeds; DIR must be new, empty or a pavi run folder (packages/workflow/README.md).
     """
+    # Checks before the run: nothing is written until every one of them has passed.
     try:
         request = load_request(
             request_file, target="local", max_entries=max_entries, seq_type=seq_type
         )
+        request_bytes = request_file.read_bytes()
         if not no_preflight:
             check_genomes(request)
     except RequestError as err:
         for problem in err.summary():
             click.echo(f"pavi: error: {problem}", err=True)
         raise SystemExit(EXIT_USAGE) from err
+    except OSError as err:  # gone between the two reads
+        fail(f"request: cannot read {request_file}: {err.strerror or err}", EXIT_USAGE)
     if variants_file:
         variants_file = _local_or_remote(variants_file, "--variants-file")
-    run_dir = out_dir.resolve()
-    chosen: Executor
+    staging = out_dir.resolve() / STAGING
+    chosen = _executor(
+        executor,
+        engine=engine,
+        image_tag=image_tag,
+        run_dir=staging,
+        request=request,
+        variants_file=variants_file,
+    )
+    if concurrency > MAX_CONCURRENCY:
+        fail(
+            f"--concurrency: {concurrency} is above {MAX_CONCURRENCY}, the most jobs pavi run "
+            "starts at once",
+            EXIT_USAGE,
+        )
+    # The run: DIR claimed and locked, the run staged, and moved into place if it succeeds.
+    try:
+        with claimed(out_dir, _inputs(request_file, variants_file, request)) as folder:
+            code = _run_in_folder(
+                folder,
+                request,
+                chosen,
+                request_sha256=hashlib.sha256(request_bytes).hexdigest(),
+                request_path=str(request_file.resolve()),
+                variants_file=variants_file,
+                concurrency=concurrency,
+                entries_per_job=entries_per_job,
+            )
+    except RunFolderError as err:
+        fail(str(err), err.exit_code)
+    if code != EXIT_OK:
+        raise SystemExit(code)
+
+
+def _executor(
+    executor: str,
+    *,
+    engine: str | None,
+    image_tag: str | None,
+    run_dir: Path,
+    request: Request,
+    variants_file: str | None,
+) -> Executor:
+    """The chosen executor; one line and exit 2 when it cannot run here."""
     try:
         if executor == "container":
-            chosen = ContainerExecutor(
+            return ContainerExecutor(
                 engine=find_engine(engine),
                 run_dir=run_dir,
                 read_only=tuple(local_mounts(request.entries, variants_file)),
                 image_tag=image_tag,
             )
-        else:
-            chosen = LocalExecutor()
+        return LocalExecutor()
     except ExecutorError as err:
         fail(str(err), EXIT_USAGE)
+
+
+def _run_in_folder(
+    folder: RunFolder,
+    request: Request,
+    executor: Executor,
+    *,
+    request_sha256: str,
+    request_path: str,
+    variants_file: str | None,
+    concurrency: int,
+    entries_per_job: int,
+) -> int:
+    """Run into DIR/staging, record run.json, move a successful run into place; exit code."""
+    from pavi_common_s3 import StorageError  # noqa: PLC0415
+
+    groups = JobGroups()
     err_console = Console(stderr=True)
-    with RunDisplay(err_console, len(request.entries)) as display:
-        outcome = run_pipeline(
-            request,
-            run_dir,
-            chosen,
-            variants_file=variants_file,
-            concurrency=concurrency,
-            entries_per_job=entries_per_job,
-            listener=display,
-        )
-    write_manifest(
-        outcome,
-        request_sha256=hashlib.sha256(request_file.read_bytes()).hexdigest(),
-        request_path=str(request_file.resolve()),
-        executor=chosen.name,
-    )
-    Console(stderr=True).print(summary_table(outcome))
+    with stop_on_signals(groups):
+        try:
+            staging = folder.begin()
+            with RunDisplay(err_console, len(request.entries)) as display:
+                outcome = run_pipeline(
+                    request,
+                    staging,
+                    executor,
+                    variants_file=variants_file,
+                    concurrency=concurrency,
+                    entries_per_job=entries_per_job,
+                    listener=display,
+                    groups=groups,
+                    pass_fds=(folder.fd,),
+                )
+            manifest = build_manifest(
+                outcome,
+                request_sha256=request_sha256,
+                request_path=request_path,
+                executor=executor.name,
+            )
+            if outcome.ok:
+                folder.promote(manifest)
+                outcome.out_dir = folder.root
+            else:
+                write_manifest(staging / RUN_MANIFEST, manifest)
+        except (OSError, StorageError) as err:
+            fail(f"--out {folder.root}: {err}")
+    err_console.print(summary_table(outcome, kept=_kept(folder)))
+    if outcome.signum is not None:
+        click.echo(f"pavi: error: {outcome.error}; this run is left in {staging}", err=True)
+        return exit_code(outcome.signum)
     if not outcome.ok:
-        fail(str(outcome.error))
+        click.echo(f"pavi: error: {outcome.error}", err=True)
+        return EXIT_FAILURE
+    return EXIT_OK
+
+
+def _kept(folder: RunFolder) -> str:
+    """Where a run that did not succeed is, and whether an earlier run's results are kept."""
+    earlier = folder.root / RUN_MANIFEST
+    kept = f"; earlier results unchanged in {folder.root / 'results'}" if earlier.is_file() else ""
+    return f"this run: {folder.staging} (run.json, logs/){kept}"
+
+
+def _inputs(
+    request_file: Path, variants_file: str | None, request: Request
+) -> list[tuple[str, Path]]:
+    """The local files a run reads: the request, the variants file, local genomes."""
+    inputs = [("the request file", request_file)]
+    if variants_file and "://" not in variants_file:
+        inputs.append(("--variants-file", Path(variants_file)))
+    for path in local_mounts(request.entries, None):
+        inputs.append(("a genome folder", path))
+    return inputs
 
 
 def _local_or_remote(uri: str, option: str) -> str:

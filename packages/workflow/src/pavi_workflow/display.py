@@ -47,15 +47,18 @@ class RunDisplay:
 
     def __call__(self, event: str, step: StepRun) -> None:
         """Runner callback: the retrieval bar counts entries, a chunk advances it by its size."""
-        if event == "end":
+        if event == "end" and not step.stopped:
             self.progress.advance(self.tasks[step.step], max(1, len(step.entry_ids)))
         if not self.live:
             state = "started" if event == "start" else _ending(step)
             self.console.print(f"{step.label}: {state}", markup=False, highlight=False)
 
 
-def summary_table(outcome: RunOutcome) -> Table:
-    """Steps that ran, their exit codes and times, then the result files."""
+def summary_table(outcome: RunOutcome, kept: str = "") -> Table:
+    """Steps that ran, their exit codes and times, then the result files.
+
+    ``kept`` says where a run that did not succeed was left (shown after its error).
+    """
     table = Table(title="pavi run", title_justify="left")
     for column in ("step", "entries", "exit", "seconds"):
         table.add_column(column)
@@ -70,7 +73,7 @@ def summary_table(outcome: RunOutcome) -> Table:
     table.caption = (
         f"results: {outcome.out_dir / 'results'}  manifest: {outcome.out_dir / 'run.json'}"
         if outcome.ok
-        else f"FAILED: {outcome.error}"
+        else f"{outcome.status.upper()}: {outcome.error}" + (f"  {kept}" if kept else "")
     )
     return table
 
@@ -83,6 +86,8 @@ def _entries(ids: tuple[str, ...], shown: int = 3) -> str:
 
 
 def _ending(step: StepRun) -> str:
+    if step.stopped:
+        return f"stopped (exit {step.exit_code})"
     if step.ok:
         return f"ok ({step.seconds:.2f}s)"
     return f"failed, exit {step.exit_code}: {step.message}"

@@ -2,18 +2,19 @@
 
 ``DIR`` stands in for the bucket: ``DIR/work/`` and ``DIR/results/`` are the prefixes the jobs
 get, exactly where an execution gets ``s3://bucket/executions/{name}/work/`` and ``…/results/``.
-Retrievals run concurrently (bounded), then the alignment, then the merge; the first failing
-step stops the run (no new retrieval starts), as a failing Map iteration fails the execution.
+Retrievals run concurrently (bounded by :data:`MAX_CONCURRENCY`), then the alignment, then the
+merge; the first failing step stops the run (no new retrieval starts), as a failing Map
+iteration fails the execution. A stop signal ends every running job (``stopping``). Where DIR
+is and how it is replaced is :mod:`pavi_workflow.run_folder`'s job.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
+import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,6 @@ from pavi_contracts.files import (
     ALIGNMENT_OUTPUT,
     REPORT,
     REQUEST,
-    RUN_MANIFEST,
 )
 from pavi_contracts.jobs import Step, job
 from pavi_contracts.selection import chunk_indexes
@@ -40,11 +40,16 @@ from pavi_workflow.commands import (
 from pavi_workflow.executors import Executor
 from pavi_workflow.manifest import file_sha256, package_versions
 from pavi_workflow.request import Request
+from pavi_workflow.stopping import JobGroups
 
-#: Folders of DIR a run owns and clears before it starts (nothing else is ever deleted).
+#: The folders of a run: the jobs' prefixes, and the jobs' logs.
 RUN_FOLDERS = ("work", "results", "logs")
 #: The folders the jobs write (the prefixes they get); logs/ and run.json are the runner's.
 JOB_FOLDERS = ("work", "results")
+#: The most retrieval jobs a run starts at once, whatever ``--concurrency`` asks: each is a
+#: process of ~60 MB that mostly waits on genome reads (so more jobs than cores pays off for
+#: remote genomes), and 64 of them stay within ~4 GB and the usual 1024 open files.
+MAX_CONCURRENCY = 64
 
 
 @dataclass
@@ -62,6 +67,8 @@ class StepRun:
     message: str = ""
     outputs: dict[str, str] = field(default_factory=dict)
     log: str = ""
+    #: The job was running when the run was stopped by a signal.
+    stopped: bool = False
 
     @property
     def label(self) -> str:
@@ -105,11 +112,22 @@ class RunOutcome:
     plan: RunPlan
     out_dir: Path
     error: str | None = None
+    #: The signal that stopped the run (None when it was not stopped).
+    signum: int | None = None
+    #: Retrieval jobs run at once.
+    concurrency: int = 1
 
     @property
     def ok(self) -> bool:
         """True when every step succeeded."""
         return self.error is None
+
+    @property
+    def status(self) -> str:
+        """``succeeded``, ``failed`` or ``interrupted``."""
+        if self.ok:
+            return "succeeded"
+        return "failed" if self.signum is None else "interrupted"
 
     @property
     def results(self) -> dict[str, Path]:
@@ -160,21 +178,6 @@ def plan_run(
     )
 
 
-def prepare_run_dir(out_dir: Path) -> Path:
-    """Create DIR and clear what an earlier run left in its own folders; return DIR resolved."""
-    out_dir = out_dir.resolve()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for name in (*RUN_FOLDERS, RUN_MANIFEST):
-        path = out_dir / name
-        if path.is_symlink() or path.is_file():
-            path.unlink()
-        elif path.is_dir():
-            shutil.rmtree(path)
-    for name in RUN_FOLDERS:
-        (out_dir / name).mkdir()
-    return out_dir
-
-
 def run_pipeline(
     request: Request,
     out_dir: Path,
@@ -184,13 +187,21 @@ def run_pipeline(
     concurrency: int = 1,
     entries_per_job: int = DEFAULT_ENTRIES_PER_JOB,
     listener: Listener | None = None,
+    groups: JobGroups | None = None,
+    pass_fds: Sequence[int] = (),
+    max_concurrency: int = MAX_CONCURRENCY,
 ) -> RunOutcome:
-    """Run every step into ``out_dir``; stop at the first failing step.
+    """Run every step into ``out_dir`` (a fresh folder); stop at the first failing step.
 
     The validated request (local genome paths made absolute) is stored in the work folder,
-    where the retrieval jobs read it, as they read the stored request in the cloud.
+    where the retrieval jobs read it, as they read the stored request in the cloud. At most
+    ``max_concurrency`` retrievals run at once whatever ``concurrency`` asks. ``groups``
+    starts the jobs (``groups.stop`` from a signal handler ends them); ``pass_fds`` are
+    inherited by every job (the run folder's lock).
     """
-    out_dir = prepare_run_dir(out_dir)
+    out_dir = out_dir.resolve()
+    for name in RUN_FOLDERS:
+        (out_dir / name).mkdir(parents=True, exist_ok=True)
     executor.prepare([out_dir / name for name in JOB_FOLDERS])
     request_path = out_dir / "work" / REQUEST
     write_text(request_path, request.to_json())
@@ -202,27 +213,47 @@ def run_pipeline(
         variants_file=variants_file,
         entries_per_job=entries_per_job,
     )
-    outcome = RunOutcome(plan, out_dir)
-    job = _JobRunner(executor, out_dir, listener)
-    failed = job.run_all(plan.retrievals, max(1, concurrency))
+    groups = groups or JobGroups()
+    outcome = RunOutcome(plan, out_dir, concurrency=capped(concurrency, max_concurrency))
+    job = _JobRunner(executor, out_dir, listener, groups, pass_fds)
+    failed = job.run_all(plan.retrievals, outcome.concurrency)
     if failed is None:
         for step in (plan.alignment, plan.merge):
             job.run(step)
             if not step.ok:
                 failed = step
                 break
-    if failed is not None:
+    if groups.signum is not None and not all(step.ok for step in plan.steps):
+        outcome.signum = groups.signum
+        running = sum(step.stopped for step in plan.steps)
+        name = signal.Signals(groups.signum).name
+        outcome.error = f"interrupted by {name}: stopped {running} running job(s)"
+    elif failed is not None:
         outcome.error = f"{failed.label} failed: {failed.message or f'exit {failed.exit_code}'}"
     return outcome
+
+
+def capped(concurrency: int, maximum: int = MAX_CONCURRENCY) -> int:
+    """The retrieval jobs run at once: ``concurrency``, at least 1, at most ``maximum``."""
+    return max(1, min(concurrency, maximum))
 
 
 class _JobRunner:
     """Runs StepRuns as processes, records exit code, time, last stderr line and outputs."""
 
-    def __init__(self, executor: Executor, out_dir: Path, listener: Listener | None) -> None:
+    def __init__(
+        self,
+        executor: Executor,
+        out_dir: Path,
+        listener: Listener | None,
+        groups: JobGroups,
+        pass_fds: Sequence[int],
+    ) -> None:
         self.executor = executor
         self.out_dir = out_dir
         self.listener = listener
+        self.groups = groups
+        self.pass_fds = tuple(pass_fds)
         self.stop = threading.Event()
         self.lock = threading.Lock()
 
@@ -233,28 +264,28 @@ class _JobRunner:
         return next((s for s in steps if s.exit_code not in (0, None)), None)
 
     def _run_unless_stopped(self, step: StepRun) -> None:
-        if self.stop.is_set():
+        if self.stop.is_set() or self.groups.stopping():
             return
         self.run(step)
         if not step.ok:
             self.stop.set()
 
     def run(self, step: StepRun) -> None:
-        """Run one step (never through a shell)."""
+        """Run one step (never through a shell) in its own process group; not once stopping."""
+        if self.groups.stopping():
+            return
         self._notify("start", step)
         log_path = self.out_dir / "logs" / f"{step.name}.log"
         started = time.monotonic()
         try:
             argv = self.executor.argv(step.command)
             with log_path.open("wb") as log:
-                completed = subprocess.run(
-                    argv,
-                    stdin=subprocess.DEVNULL,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    check=False,
-                )
-            step.exit_code = completed.returncode
+                proc = self.groups.start(argv, log, self.pass_fds)
+                if proc is None:
+                    step.exit_code = None
+                    return
+                step.exit_code = self.groups.wait(proc)
+            step.stopped = self.groups.stopping() and step.exit_code != 0
             step.message = _last_line(log_path.read_text(encoding="utf-8", errors="replace"))
         except Exception as err:  # noqa: BLE001 (an executor/OS failure fails this step only)
             step.exit_code = 127
@@ -299,6 +330,7 @@ def describe_step(step: StepRun) -> dict[str, Any]:
         "entries": list(step.entry_ids),
         "command": step.command.argv,
         "exit_code": step.exit_code,
+        "stopped": step.stopped,
         "seconds": step.seconds,
         "message": step.message if step.exit_code not in (0, None) else "",
         "log": step.log,
@@ -306,21 +338,26 @@ def describe_step(step: StepRun) -> dict[str, Any]:
     }
 
 
-def write_manifest(
+def build_manifest(
     outcome: RunOutcome, *, request_sha256: str, request_path: str | None, executor: str
-) -> Path:
-    """Write ``DIR/run.json`` (atomically) and return its path."""
-    path = outcome.out_dir / RUN_MANIFEST
-    manifest = {
-        "status": "succeeded" if outcome.ok else "failed",
+) -> dict[str, Any]:
+    """What ``run.json`` records of a run (paths as the jobs saw them)."""
+    return {
+        "status": outcome.status,
         "error": outcome.error,
+        "signal": None if outcome.signum is None else signal.Signals(outcome.signum).name,
         "request": {"path": request_path, "sha256": request_sha256},
         "versions": package_versions(),
         "executor": executor,
+        "concurrency": outcome.concurrency,
         "work_prefix": outcome.plan.work_prefix,
         "results_prefix": outcome.plan.results_prefix,
         "results": {k: str(v) for k, v in outcome.results.items()} if outcome.ok else {},
         "steps": [describe_step(s) for s in outcome.plan.steps if s.exit_code is not None],
     }
+
+
+def write_manifest(path: Path, manifest: dict[str, Any]) -> Path:
+    """Write a manifest as ``run.json`` (atomically) and return its path."""
     write_text(path, json.dumps(manifest, indent=2) + "\n")
     return path
