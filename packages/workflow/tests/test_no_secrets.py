@@ -51,8 +51,8 @@ def test_failing_s3_genome_leaves_no_secret(
     assert f"s3://{s3_bucket}/g/genome.fa.gz" in done.stderr  # the genome is named ...
     assert not SECRETS.search(done.stderr)  # ... but nothing that signs a request
     texts = [p for p in out.rglob("*") if p.is_file()] if out.exists() else []
-    if not preflight:  # the retrieval ran and failed
-        assert out / "run.json" in texts
+    if not preflight:  # the retrieval ran and failed: the failed run stays in DIR/staging
+        assert out / "staging" / "run.json" in texts
         assert any(p.parent.name == "logs" for p in texts)
     for path in texts:
         assert not SECRETS.search(path.read_text(errors="replace")), path
