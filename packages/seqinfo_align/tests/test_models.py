@@ -69,7 +69,7 @@ def test_substitution_type_from_alleles(
     raw = make_variant(
         genomic_ref_seq=ref, genomic_alt_seq=alt, genomic_start_pos=start, genomic_end_pos=end
     )
-    parsed = SeqVariant.model_validate(raw)
+    parsed = SeqVariant.parse(raw)
     assert parsed.seq_substitution_type == kind
     assert parsed.seq_length == end - start + 1
 
@@ -77,9 +77,9 @@ def test_substitution_type_from_alleles(
 def test_missing_or_null_alleles_become_empty(make_variant: MakeVariant) -> None:
     insertion = make_variant(genomic_alt_seq="GG", genomic_end_pos=26)
     del insertion["genomic_ref_seq"]
-    parsed = SeqVariant.model_validate(insertion)
+    parsed = SeqVariant.parse(insertion)
     assert (parsed.genomic_ref_seq, parsed.seq_substitution_type) == ("", "insertion")
-    deletion = SeqVariant.model_validate(make_variant(genomic_alt_seq=None))
+    deletion = SeqVariant.parse(make_variant(genomic_alt_seq=None))
     assert (deletion.genomic_alt_seq, deletion.seq_substitution_type) == ("", "deletion")
 
 

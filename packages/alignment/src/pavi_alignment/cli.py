@@ -9,7 +9,7 @@ from pavi_common_s3.errors import StorageError
 from pavi_contracts.harness import run_main
 
 from pavi_alignment.job import JOB, AlignmentOptions, SeqType, run
-from pavi_alignment.threads import THREADS_ENV, resolve_threads
+from pavi_alignment.threads import THREADS_ENV
 
 
 @click.command(name=JOB, context_settings={"help_option_names": ["-h", "--help"]})
@@ -36,11 +36,11 @@ from pavi_alignment.threads import THREADS_ENV, resolve_threads
     "--threads",
     type=click.IntRange(min=1),
     default=None,
-    help=f"clustalo threads [default: ${THREADS_ENV}, else the CPUs available to the job].",
+    help=f"clustalo threads [default: ${THREADS_ENV}, else by input size (see README)].",
 )
 def command(work_prefix: str, results_prefix: str, seq_type: SeqType, threads: int | None) -> None:
     """Align the retrieved sequences with Clustal Omega (the original pipeline's flags)."""
-    run(AlignmentOptions(work_prefix, results_prefix, seq_type, resolve_threads(threads)))
+    run(AlignmentOptions(work_prefix, results_prefix, seq_type, threads))
 
 
 def main(argv: Sequence[str] | None = None) -> None:

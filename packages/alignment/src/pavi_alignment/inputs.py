@@ -26,6 +26,11 @@ class AlignmentInput:
         """Number of FASTA records (header lines)."""
         return count_records(self.data)
 
+    @property
+    def residues(self) -> int:
+        """Sequence characters of all records (header lines and whitespace excluded)."""
+        return count_residues(self.data)
+
 
 def list_sequence_files(work_prefix: str, seq_type: str) -> list[str]:
     """The sequence files under ``work_prefix``, sorted by file name (code-point order)."""
@@ -43,3 +48,8 @@ def concatenate(uris: list[str]) -> AlignmentInput:
 def count_records(fasta: bytes) -> int:
     """FASTA records in ``fasta``: lines that start with ``>``."""
     return sum(1 for line in fasta.splitlines() if line.startswith(b">"))
+
+
+def count_residues(fasta: bytes) -> int:
+    """Sequence characters in ``fasta``: the non-blank characters of the non-header lines."""
+    return sum(len(line.strip()) for line in fasta.splitlines() if not line.startswith(b">"))

@@ -23,6 +23,7 @@ from pavi_alignment.clustalo import (
     run_clustalo,
 )
 from pavi_alignment.inputs import SEQ_PATTERNS, concatenate, list_sequence_files
+from pavi_alignment.threads import Threads, explicit_threads, max_threads, policy_threads
 
 JOB = ALIGNMENT.script
 SeqType = Literal["protein", "dna"]
@@ -30,18 +31,23 @@ SeqType = Literal["protein", "dna"]
 
 @dataclass(frozen=True)
 class AlignmentOptions:
-    """What one alignment run needs."""
+    """What one alignment run needs (``threads`` None: the thread policy for the input's size)."""
 
     work_prefix: str
     results_prefix: str
     seq_type: SeqType = "protein"
-    threads: int = 1
+    threads: int | None = None
 
 
 def run(options: AlignmentOptions) -> None:
-    """Align the sequences under the work prefix; write the alignment to the results prefix."""
+    """Align the sequences under the work prefix; write the alignment to the results prefix.
+
+    Threads: ``options.threads`` (``--threads``), else ``$PAVI_ALIGNMENT_THREADS``, else the
+    thread policy for the input's size, capped by ``$PAVI_ALIGNMENT_MAX_THREADS``.
+    """
     work_prefix, results_prefix = options.work_prefix, options.results_prefix
-    seq_type, threads = options.seq_type, options.threads
+    seq_type = options.seq_type
+    explicit, cap = explicit_threads(options.threads), max_threads()  # checked before any work
     uris = list_sequence_files(work_prefix, seq_type)
     if not uris:
         raise JobError(f"no {SEQ_PATTERNS[seq_type]} files under {work_prefix}: nothing to align")
@@ -56,18 +62,22 @@ def run(options: AlignmentOptions) -> None:
             "Clustal Omega needs at least 2 sequences to align"
         )
 
+    residues = alignment_input.residues
+    chosen = explicit or Threads(policy_threads(records, residues, cap=cap), "policy")
     executable = find_clustalo()
     version = clustalo_version(executable)
-    command = clustalo_command(executable, seq_type, threads)
+    command = clustalo_command(executable, seq_type, chosen.count)
     log(
         JOB,
         "start",
         clustalo=executable,
         clustalo_version=version,
         expected_version=version == EXPECTED_VERSION,
-        threads=threads,
+        threads=chosen.count,
+        threads_from=chosen.source,
         files=len(uris),
         sequences=records,
+        residues=residues,
         input_bytes=len(alignment_input.data),
     )
     with tempfile.TemporaryDirectory(prefix="pavi-alignment-") as tmp:

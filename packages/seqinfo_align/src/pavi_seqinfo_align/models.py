@@ -7,11 +7,10 @@ the positions and alleles, and the variant is re-validated.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Self
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar, Self
 
 from pavi_contracts.jsontypes import json_type
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 SEQ_VARIANT_KEYS = (
     "variant_id",
@@ -28,49 +27,80 @@ SEQ_VARIANT_KEYS = (
     "embedded_alt_seq_len",
 )
 ALIGNED_VARIANT_KEYS = (*SEQ_VARIANT_KEYS, "alignment_start_pos", "alignment_end_pos")
+#: Members that may be absent or null: the empty allele.
+ALLELES = ("genomic_ref_seq", "genomic_alt_seq")
 
 
 class SeqInfoError(ValueError):
     """A seqinfo value that does not follow the format; the message names the member."""
 
 
-class SeqVariant(BaseModel):
+class VariantError(ValueError):
+    """A variant object that does not validate: ``.member: problem`` (or just ``: problem``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SeqVariant:
     """A variant embedded in a sequence (the 12 keys of docs/files.md,
     "Embedded variant objects")."""
-
-    model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
 
     variant_id: str
     genomic_seq_id: str
     genomic_start_pos: int
     genomic_end_pos: int
-    genomic_ref_seq: str = ""
-    genomic_alt_seq: str = ""
+    genomic_ref_seq: str
+    genomic_alt_seq: str
     seq_start_pos: int
     seq_end_pos: int
     embedded_ref_seq_len: int
     embedded_alt_seq_len: int
 
-    @field_validator("genomic_ref_seq", "genomic_alt_seq", mode="before")
-    @classmethod
-    def _null_allele_is_empty(cls, value: Any) -> Any:
-        return "" if value is None else value
+    _MEMBERS: ClassVar[tuple[tuple[str, type], ...]]
 
-    @model_validator(mode="after")
-    def _check_variant(self) -> Self:
+    @classmethod
+    def parse(cls, data: dict[str, Any]) -> Self:
+        """Validate a parsed JSON object: strict types, required keys, unknown keys dropped.
+
+        Messages are pydantic's (the previous validator's): the first problem in member order,
+        e.g. ``.seq_start_pos: Input should be a valid integer (and 1 more problems)``.
+        """
+        values: dict[str, Any] = {}
+        problems: list[str] = []
+        for name, kind in cls._MEMBERS:
+            if name not in data:
+                if name in ALLELES:
+                    values[name] = ""
+                else:
+                    problems.append(f".{name}: Field required")
+                continue
+            value = data[name]
+            if value is None and name in ALLELES:
+                value = ""
+            if kind is int and (not isinstance(value, int) or isinstance(value, bool)):
+                problems.append(f".{name}: Input should be a valid integer")
+            elif kind is str and not isinstance(value, str):
+                problems.append(f".{name}: Input should be a valid string")
+            values[name] = value
+        if problems:
+            more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+            raise VariantError(problems[0] + more)
+        variant = cls(**values)
+        variant._check()
+        return variant
+
+    def _check(self) -> None:
         if self.genomic_start_pos > self.genomic_end_pos:
-            raise ValueError(
-                f"genomic_start_pos ({self.genomic_start_pos}) > "
+            raise VariantError(
+                f": genomic_start_pos ({self.genomic_start_pos}) > "
                 f"genomic_end_pos ({self.genomic_end_pos})"
             )
         if not self.genomic_ref_seq and not self.genomic_alt_seq:
-            raise ValueError("genomic_ref_seq and genomic_alt_seq are both empty")
+            raise VariantError(": genomic_ref_seq and genomic_alt_seq are both empty")
         if not self.genomic_ref_seq and self.genomic_end_pos != self.genomic_start_pos + 1:
-            raise ValueError(
-                "insertion (empty genomic_ref_seq) must have "
+            raise VariantError(
+                ": insertion (empty genomic_ref_seq) must have "
                 "genomic_end_pos == genomic_start_pos + 1 (the two flanking bases)"
             )
-        return self
 
     @property
     def seq_length(self) -> int:
@@ -96,15 +126,13 @@ class SeqVariant(BaseModel):
 
     def aligned(self, alignment_start_pos: int, alignment_end_pos: int) -> AlignedVariant:
         """This variant with its alignment columns."""
-        return AlignedVariant.model_validate(
-            {
-                **self.model_dump(),
-                "alignment_start_pos": alignment_start_pos,
-                "alignment_end_pos": alignment_end_pos,
-            }
+        values = {f.name: getattr(self, f.name) for f in fields(SeqVariant)}
+        return AlignedVariant(
+            **values, alignment_start_pos=alignment_start_pos, alignment_end_pos=alignment_end_pos
         )
 
 
+@dataclass(frozen=True, slots=True)
 class AlignedVariant(SeqVariant):
     """A variant that also carries its alignment columns."""
 
@@ -115,6 +143,15 @@ class AlignedVariant(SeqVariant):
         """The variant's JSON object, keys in the order of docs/files.md,
         "Embedded variant objects"."""
         return {key: getattr(self, key) for key in ALIGNED_VARIANT_KEYS}
+
+
+def _members(cls: type[SeqVariant]) -> tuple[tuple[str, type], ...]:
+    """``(name, int or str)`` of each member, in declaration order (the order of the checks)."""
+    return tuple((f.name, int if f.type == "int" else str) for f in fields(cls))
+
+
+SeqVariant._MEMBERS = _members(SeqVariant)
+AlignedVariant._MEMBERS = _members(AlignedVariant)
 
 
 @dataclass(frozen=True)
@@ -154,19 +191,9 @@ def parse_seqinfo(value: Any) -> SeqInfo:
 
 def _parse_variant(model: type[SeqVariant], index: int, item: dict[str, Any]) -> SeqVariant:
     try:
-        return model.model_validate(item)
-    except ValidationError as err:
-        raise SeqInfoError(f"embedded_variants[{index}]{_first_problem(err)}") from None
-
-
-def _first_problem(err: ValidationError) -> str:
-    """``.field: problem`` of the first validation error (plus how many more there are)."""
-    problems = err.errors(include_url=False)
-    first = problems[0]
-    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"])
-    message = first["msg"].removeprefix("Value error, ")
-    more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
-    return f"{where}: {message}{more}"
+        return model.parse(item)
+    except VariantError as err:
+        raise SeqInfoError(f"embedded_variants[{index}]{err}") from None
 
 
 def _optional_string(value: dict[str, Any], key: str) -> str | None:
