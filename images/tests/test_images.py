@@ -78,6 +78,21 @@ def test_no_compilers_pip_or_aws_cli(
     assert proc.stdout.split() == ["10001", "None", "None"]
 
 
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_job_modules_are_compiled(
+    run_container: RunContainer, images: dict[str, str], folder: str
+) -> None:
+    """The job's package ships its .pyc files (the venv is read-only at run time)."""
+    module = JOBS[folder][0].replace("-", "_")
+    probe = (
+        f"import importlib.util as u, os; p = os.path.dirname(u.find_spec('{module}').origin); "
+        "print(any(n.endswith('.pyc') for n in os.listdir(os.path.join(p, '__pycache__'))))"
+    )
+    proc = run_container(images[folder], ["-c", probe], entrypoint="python3")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["True"]
+
+
 def test_alignment_image_has_clustalo_124(
     run_container: RunContainer, images: dict[str, str]
 ) -> None:
@@ -254,3 +269,6 @@ def test_dockerfile_matches_package(folder: str) -> None:
     assert dockerfile.count(f"ARG VERSION={version(folder)}\n") == 2
     assert f'"{JOBS[folder][0]}==${{VERSION}}"' in dockerfile
     assert "--no-index --find-links /wheelhouse" in dockerfile
+    # Compiled bytecode stays in every image: no job compiles its imports at start.
+    assert "--no-compile" not in dockerfile
+    assert "__pycache__" not in dockerfile

@@ -148,3 +148,26 @@ def test_http_is_read_only(tmp_path: Path) -> None:
         upload_file(tmp_path, "http://example.org/x")
     with pytest.raises(UnsupportedScheme):
         list_uris("https://example.org/")
+
+
+@pytest.mark.parametrize(("setting", "fsyncs"), [(None, 0), ("0", 0), ("1", 2)])
+def test_fsync_only_when_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, setting: str | None, fsyncs: int
+) -> None:
+    """The rename keeps writes atomic; PAVI_LOCAL_FSYNC=1 adds the file's and folder's fsync."""
+    calls: list[int] = []
+    real_fsync = os.fsync
+
+    def counting_fsync(fd: int) -> None:
+        calls.append(fd)
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", counting_fsync)
+    if setting is None:
+        monkeypatch.delenv("PAVI_LOCAL_FSYNC", raising=False)
+    else:
+        monkeypatch.setenv("PAVI_LOCAL_FSYNC", setting)
+    write_text(str(tmp_path / "f.txt"), "content")
+    assert (tmp_path / "f.txt").read_text() == "content"
+    assert len(calls) == fsyncs
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f.txt"]

@@ -96,9 +96,9 @@ def test_columns_of_gaps_only_are_dropped_like_biopython() -> None:
 
 @pytest.mark.parametrize("last_block", ["x AA\ny A\n", "x A\ny AA\n"])
 def test_rows_of_different_lengths_are_rejected(last_block: str) -> None:
-    """Biopython pads the short row or truncates the long one, after the first row's width."""
+    """Biopython padded the short row or truncated the long one (its results here even vary
+    with what it parsed before in the same process); the reader refuses the file."""
     text = HEADER + "x MKV\ny MKL\n\n" + last_block
-    assert len({len(row) for _, row in biopython_rows(text)}) == 1
     with pytest.raises(AlignmentFormatError, match="rows of different lengths"):
         read_clustal_rows(text)
 

@@ -1,4 +1,9 @@
-"""Local file system back end: atomic writes (temporary file + ``os.replace``)."""
+"""Local file system back end: atomic writes (temporary file + ``os.replace``).
+
+The rename alone makes a write atomic for readers; the temporary file is fsynced before it
+(and the folder after it) only when ``PAVI_LOCAL_FSYNC=1``: durability across an OS crash or
+power loss, which a rerun of the same request restores anyway, costs a disk flush per file.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ from pavi_common_s3.errors import AccessDenied, ObjectNotFound, StorageError
 from pavi_common_s3.info import ObjectInfo
 
 _PARTIAL = re.compile(r"^\..+\.partial$")
+FSYNC_ENV = "PAVI_LOCAL_FSYNC"
 
 
 def _file_mode() -> int:
@@ -59,17 +65,31 @@ def atomic_write(path: str, uri: str, fill: Callable[[BinaryIO], None]) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".partial")
         tmp = Path(name)
+        durable = os.environ.get(FSYNC_ENV, "").strip() == "1"
         try:
             with os.fdopen(fd, "wb") as out:
                 fill(out)
-                out.flush()
-                os.fsync(out.fileno())
+                if durable:
+                    out.flush()
+                    os.fsync(out.fileno())
             tmp.chmod(_MODE)
             tmp.replace(target)
         except BaseException:
             with contextlib.suppress(OSError):
                 tmp.unlink()
             raise
+        if durable:
+            _fsync_folder(target.parent)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (where the file system allows it)."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        with contextlib.suppress(OSError):  # some file systems refuse to fsync a folder
+            os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def write_bytes(path: str, uri: str, data: bytes) -> None:
