@@ -7,9 +7,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from pavi_contracts.files import ALIGNED_SEQINFO, ALIGNMENT_OUTPUT, REPORT
-from pavi_workflow import asl
+from pavi_workflow import asl, client
 from pavi_workflow.asl import StateMachineSettings, build_definition
+from pavi_workflow.cli import main
 from pavi_workflow.client import history
 
 VERSION = "pavi-seq-retrieval:0.1.0+pavi-alignment:0.1.0+pavi-seqinfo-align:0.1.0"
@@ -167,3 +169,24 @@ def test_without_the_cache_there_is_no_cache_state() -> None:
                     **{**settings.__dict__, "cache": True, "pipeline_version": bad}
                 )
             )
+
+
+def test_status_says_whether_the_cache_answered(
+    cached: Any, case_request: Callable[[str], list[dict[str, Any]]]
+) -> None:
+    entries = case_request("syn-substitutions")
+    first, _ = _run(cached, entries, "first")
+    _run(cached, entries, "second")
+    ran = client.status(_arn(cached, "first"), sfn=cached.sfn)
+    answered = client.status(_arn(cached, "second"), sfn=cached.sfn)
+    assert ran == client.ExecutionStatus("COMPLETED", "SUCCEEDED", cache=first["cache"])
+    assert answered == client.ExecutionStatus(
+        "COMPLETED", "SUCCEEDED", cached=True, cache=first["cache"]
+    )
+    result = CliRunner().invoke(main, ["status", _arn(cached, "second")])
+    assert result.exit_code == 0
+    assert result.output == f"COMPLETED\nanswered from the cache: {first['cache']}\n"
+    result = CliRunner().invoke(main, ["status", _arn(cached, "first")])
+    assert result.output == "COMPLETED\n"
+    found = client.results(_arn(cached, "second"), sfn=cached.sfn)
+    assert found.read_alignment().encode() == _results(cached, "first")[ALIGNMENT_OUTPUT]

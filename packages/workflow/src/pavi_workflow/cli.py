@@ -421,6 +421,8 @@ def status(arn: str) -> None:
     """Print the execution's state (PENDING, RUNNING, FAILED, COMPLETED); exit 1 if FAILED."""
     found = guarded(lambda: sfn_client.status(arn))
     click.echo(found.state)
+    if found.cached:
+        click.echo(f"answered from the cache: {found.cache}")
     if found.failed_entries:
         click.echo(f"failed entries: {', '.join(found.failed_entries)}")
     if found.state == "FAILED":
