@@ -190,3 +190,15 @@ def test_status_says_whether_the_cache_answered(
     assert result.output == "COMPLETED\n"
     found = client.results(_arn(cached, "second"), sfn=cached.sfn)
     assert found.read_alignment().encode() == _results(cached, "first")[ALIGNMENT_OUTPUT]
+
+
+def test_pavi_asl_turns_the_cache_on_with_a_pipeline_version() -> None:
+    result = CliRunner().invoke(main, ["asl", "--pipeline-version", VERSION])
+    assert result.exit_code == 0, result.output
+    states = json.loads(result.output)["States"]
+    assert asl.LOOK_UP_CACHE in states
+    assert VERSION in states[asl.CACHE_KEY]["Parameters"]["prefix.$"]
+    assert asl.LOOK_UP_CACHE not in json.loads(CliRunner().invoke(main, ["asl"]).output)["States"]
+    result = CliRunner().invoke(main, ["asl", "--pipeline-version", "it's"])
+    assert result.exit_code == 2
+    assert "pipeline_version: the cache needs the pipeline's version" in result.output
