@@ -152,6 +152,10 @@ def test_a_stack_without_the_cache_expires_what_is_left_of_it(
     definition = json.loads(run.one(STATE_MACHINE).inputs["definition"])
     assert "LookUpCache" not in definition["States"]
     assert "RequestCache" not in statements(run, "workflow-policy")
+    body = json.loads(run.one("aws:cloudwatch/dashboard:Dashboard").inputs["dashboardBody"])
+    (note,) = [w["properties"]["markdown"] for w in body["widgets"] if w["type"] == "text"]
+    assert "2C + 8 transitions" in note
+    assert "request cache" not in note
 
 
 def test_bucket_is_private_and_encrypted(deployment: Any) -> None:
@@ -634,10 +638,11 @@ def test_dashboard_is_valid_json_on_the_right_resources(deployment: Any, stack: 
     assert any("by detail.jobDefinition" in q for q in queries)
     (note,) = [w["properties"]["markdown"] for w in widgets if w["type"] == "text"]
     assert "$0.025 per 1,000" in note
-    assert "2C + 8" in note
+    assert "2C + 13" in note  # 2C + 8, and 5 for a miss of the request cache (on by default)
+    assert "from the request cache makes 10 transitions ($0.00025)" in note
     (cost,) = [w for w in widgets if "cost" in w["properties"].get("title", "")]
     expression = cost["properties"]["metrics"][1][0]["expression"]
-    assert expression == "runs * 10 * 0.000025"  # 2C + 8 transitions: N = 10 is one chunk of 25
+    assert expression == "runs * 15 * 0.000025"  # 2C + 13 transitions: N = 10 is one chunk of 25
     for widget in widgets:
         assert {"x", "y", "width", "height", "properties"} <= set(widget)
 
