@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from typing import Any
@@ -81,7 +82,12 @@ def test_a_request_run_twice_is_answered_from_the_cache(
     )
     # The request is still stored, as provenance.
     stored = cached.s3.get_object(Bucket=cached.bucket, Key="executions/second/request.json")
-    assert json.loads(stored["Body"].read()) == request
+    body = stored["Body"].read()
+    assert json.loads(body) == request
+    # The key: SHA-256 of the version, the seq_type and the stored request's MD5 (its ETag).
+    etag = f'"{hashlib.md5(body).hexdigest()}"'  # S3 answers the body's MD5
+    key = hashlib.sha256(f"{VERSION} protein {etag}".encode()).hexdigest()
+    assert second["cache"] == f"s3://{cached.bucket}/cache/{key}/"
     hit = [asl.LOOK_UP_CACHE, *asl.COPY_FROM_CACHE.values(), asl.ANSWERED_FROM_CACHE]
     assert second_states[-len(hit) :] == hit
     transitions = len(second_states)

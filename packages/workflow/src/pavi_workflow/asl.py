@@ -303,22 +303,21 @@ def _add_cache(states: dict[str, Any], settings: StateMachineSettings) -> None:
     miss's copies into the cache after the merge (README, "The request cache")."""
     bucket = settings.bucket
     store = states[STORE_REQUEST]
-    # S3 computes the stored request's SHA-256 (any size; States.Hash takes ≤ 10,000 chars).
-    store["Parameters"]["ChecksumAlgorithm"] = "SHA256"
-    # Step Functions' casing of PutObject's ChecksumSHA256 (acronyms as words, like SsekmsKeyId).
-    store["ResultSelector"] = {"checksum.$": "$.ChecksumSha256"}
+    # The stored request's digest, by S3: a single-part PUT into an SSE-S3 bucket answers the
+    # body's MD5 as its ETag, whatever the size (States.Hash takes at most 10,000 characters).
+    store["ResultSelector"] = {"etag.$": "$.ETag"}
     store["ResultPath"] = "$.stored"
     store["Next"] = CACHE_KEY
     key = (
         f"States.Hash(States.Format('{settings.pipeline_version} {{}} {{}}', "
-        "$.seq_type, $.stored.checksum), 'SHA-256')"
+        "$.seq_type, $.stored.etag), 'SHA-256')"
     )
     miss = {"ErrorEquals": ["States.ALL"], "ResultPath": "$.cache.miss", "Next": RETRIEVE}
     states[CACHE_KEY] = {
         "Type": "Pass",
         "Comment": (
             "The cache key: SHA-256 of the pipeline version, the seq_type and the stored "
-            "request's SHA-256 (computed by S3)."
+            "request's digest (its ETag, computed by S3)."
         ),
         "Parameters": {
             "prefix.$": f"States.Format('{CACHE_PREFIX}{{}}/', {key})",
