@@ -135,11 +135,61 @@ def test_entries_per_job_sizes_the_state_machine_chunks() -> None:
         for key in ("seqRetrieval", "alignment", "seqinfoAlign")
     }
     definition = json.loads(
-        definition_json(cfg, queue_arn=QUEUE, job_definition_arns=arns, bucket="pavi-test")
+        definition_json(
+            cfg, queue_arn=QUEUE, job_definition_arns=arns, bucket="pavi-test", image_uris=IMAGES
+        )
     )
     prepare = definition["States"]["Prepare"]["Parameters"]["plan"]["chunks.$"]
     assert prepare.endswith(", 7)")
     assert "entriesPerJob" in refusal(config(entriesPerJob=0))
+
+
+#: Image URIs pinned by digest, as the program passes them.
+IMAGES = {
+    key: f"210987654321.dkr.ecr.us-east-1.amazonaws.com/pavi-prod/{key}@sha256:{n * 64}"
+    for key, n in (("seqRetrieval", "1"), ("alignment", "2"), ("seqinfoAlign", "3"))
+}
+ARNS = {
+    key: f"arn:aws:batch:us-east-1:210987654321:job-definition/{key}"
+    for key in ("seqRetrieval", "alignment", "seqinfoAlign")
+}
+
+
+def _states(**raw: Any) -> dict[str, Any]:
+    definition = definition_json(
+        parse(config(**raw)),
+        queue_arn=QUEUE,
+        job_definition_arns=ARNS,
+        bucket="pavi-test",
+        image_uris=IMAGES,
+    )
+    states: dict[str, Any] = json.loads(definition)["States"]
+    return states
+
+
+def test_cache_ttl_days_turns_the_request_cache_on_and_off() -> None:
+    assert parse(config()).cache_ttl_days == 7
+    assert parse(config(cacheTtlDays=0)).cache_ttl_days == 0
+    assert "pavi:cacheTtlDays" in refusal(config(cacheTtlDays=-1))
+    on = _states()
+    key = on["CacheKey"]["Parameters"]["prefix.$"]
+    # The cache key holds the three images' digests, in job-table order.
+    assert "+".join(IMAGES.values()) in key
+    assert "LookUpCache" in on
+    assert on["StoreRequest"]["Next"] == "CacheKey"
+    off = _states(cacheTtlDays=0)
+    assert not [name for name in off if "Cache" in name]
+    assert off["StoreRequest"]["Next"] == "RetrieveSequences"
+    # Another image digest is another cache key.
+    other = {**IMAGES, "alignment": IMAGES["alignment"].replace("2" * 64, "4" * 64)}
+    changed = definition_json(
+        parse(config()),
+        queue_arn=QUEUE,
+        job_definition_arns=ARNS,
+        bucket="pavi-test",
+        image_uris=other,
+    )
+    assert json.loads(changed)["States"]["CacheKey"]["Parameters"]["prefix.$"] != key
 
 
 def test_load_refuses_unknown_keys_and_needs_a_region() -> None:

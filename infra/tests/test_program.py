@@ -25,6 +25,8 @@ JOB_DEFINITION = "aws:batch/jobDefinition:JobDefinition"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 STATE_MACHINE = "aws:sfn/stateMachine:StateMachine"
+#: The jobs' stack-config keys in job-table order (the order of the pipeline version).
+IMAGE_KEYS = ("seqRetrieval", "alignment", "seqinfoAlign")
 IMAGE = "docker-build:index:Image"
 
 
@@ -121,7 +123,7 @@ def test_stack_outputs(deployment: Any, stack: str) -> None:
 def test_work_data_expires_by_tag_and_results_stay(deployment: Any, stack: str) -> None:
     lifecycle = deployment.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
     rules = {rule["id"]: rule for rule in lifecycle.inputs["rules"]}
-    assert set(rules) == {"expire-work-data", "abort-incomplete-uploads"}
+    assert set(rules) == {"expire-work-data", "expire-request-cache", "abort-incomplete-uploads"}
     work = rules["expire-work-data"]
     assert work["status"] == "Enabled"
     assert work["filter"] == {"and": {"prefix": "executions/", "tags": {"pavi:stage": "work"}}}
@@ -130,6 +132,30 @@ def test_work_data_expires_by_tag_and_results_stay(deployment: Any, stack: str) 
     assert uploads["filter"] == {"prefix": "executions/"}
     assert "expiration" not in uploads
     assert lifecycle.inputs["bucket"] == deployment.one(BUCKET).state["bucket"]
+
+
+def test_the_request_cache_expires_after_its_lifetime(deployment: Any, stack: str) -> None:
+    lifecycle = deployment.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
+    cache = {rule["id"]: rule for rule in lifecycle.inputs["rules"]}["expire-request-cache"]
+    assert cache["status"] == "Enabled"
+    assert cache["filter"] == {"prefix": "cache/"}
+    assert cache["expiration"] == {"days": 7}  # the default, in both stacks
+
+
+def test_a_stack_without_the_cache_expires_what_is_left_of_it(
+    program_run: Callable[..., Any], stack_config: Callable[[str], dict[str, str]]
+) -> None:
+    run = program_run("dev", stack_config("dev") | {"pavi:cacheTtlDays": "0"})
+    lifecycle = run.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
+    cache = {rule["id"]: rule for rule in lifecycle.inputs["rules"]}["expire-request-cache"]
+    assert cache["expiration"] == {"days": 1}
+    definition = json.loads(run.one(STATE_MACHINE).inputs["definition"])
+    assert "LookUpCache" not in definition["States"]
+    assert "RequestCache" not in statements(run, "workflow-policy")
+    body = json.loads(run.one("aws:cloudwatch/dashboard:Dashboard").inputs["dashboardBody"])
+    (note,) = [w["properties"]["markdown"] for w in body["widgets"] if w["type"] == "text"]
+    assert "2C + 8 transitions" in note
+    assert "request cache" not in note
 
 
 def test_bucket_is_private_and_encrypted(deployment: Any) -> None:
@@ -245,6 +271,16 @@ def test_state_machine_role_is_scoped_to_this_pipeline(deployment: Any, stack: s
         "Effect": "Allow",
         "Action": ["s3:PutObject"],
         "Resource": [f"{bucket_arn(deployment)}/executions/*"],
+    }
+    # The request cache: look up (HeadObject = GetObject) and copy between cache and results.
+    assert sids["RequestCache"] == {
+        "Sid": "RequestCache",
+        "Effect": "Allow",
+        "Action": ["s3:GetObject", "s3:PutObject"],
+        "Resource": [
+            f"{bucket_arn(deployment)}/cache/*",
+            f"{bucket_arn(deployment)}/executions/*/results/*",
+        ],
     }
     assert "logs:CreateLogDelivery" in sids["LogDelivery"]["Action"]
     assert ("Tracing" in sids) is (stack == "dev")
@@ -476,6 +512,8 @@ def test_state_machine_is_standard_and_runs_the_builders_definition(
             max_concurrency=10 if stack == "dev" else 40,
             entries_per_job=25,
             timeout_seconds=3600,
+            cache=True,
+            pipeline_version="+".join(deployment.outputs["imageUris"][job] for job in IMAGE_KEYS),
         )
     )
     assert json.loads(machine["definition"]) == expected
@@ -600,10 +638,11 @@ def test_dashboard_is_valid_json_on_the_right_resources(deployment: Any, stack: 
     assert any("by detail.jobDefinition" in q for q in queries)
     (note,) = [w["properties"]["markdown"] for w in widgets if w["type"] == "text"]
     assert "$0.025 per 1,000" in note
-    assert "2C + 8" in note
+    assert "2C + 13" in note  # 2C + 8, and 5 for a miss of the request cache (on by default)
+    assert "from the request cache makes 10 transitions ($0.00025)" in note
     (cost,) = [w for w in widgets if "cost" in w["properties"].get("title", "")]
     expression = cost["properties"]["metrics"][1][0]["expression"]
-    assert expression == "runs * 10 * 0.000025"  # 2C + 8 transitions: N = 10 is one chunk of 25
+    assert expression == "runs * 15 * 0.000025"  # 2C + 13 transitions: N = 10 is one chunk of 25
     for widget in widgets:
         assert {"x", "y", "width", "height", "properties"} <= set(widget)
 

@@ -128,6 +128,8 @@ class StackConfig:
     entries_per_job: Annotated[int, Field(ge=1, le=1000)] = DEFAULT_ENTRIES_PER_JOB
     execution_timeout_seconds: Annotated[int, Field(ge=60, le=31_536_000)] = 3600
     work_retention_days: Positive = 30
+    #: Days a request-cache entry answers repeats of its request; 0 turns the cache off.
+    cache_ttl_days: Annotated[int, Field(ge=0, le=3650)] = 7
     log_retention_days: int = 30
     state_machine_log_level: Literal["ALL", "ERROR", "FATAL", "OFF"] = "ERROR"
     include_execution_data: bool = False

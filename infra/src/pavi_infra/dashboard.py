@@ -11,10 +11,17 @@ OUTCOMES: Final = ("Started", "Succeeded", "Failed", "TimedOut", "Aborted")
 JOB_STATUSES: Final = ("SUBMITTED", "PENDING", "RUNNABLE", "STARTING", "RUNNING")
 
 
-def transitions_per_run(entries: int, entries_per_job: int) -> int:
+#: Transitions the request cache adds to a run (a miss): key, lookup, three copies into it.
+CACHE_MISS_TRANSITIONS: Final = 5
+#: Transitions of an execution answered from the request cache (the object form; 9 for the
+#: bare array): read, prepare, store, key, lookup, three copies, the end.
+CACHE_HIT_TRANSITIONS: Final = 10
+
+
+def transitions_per_run(entries: int, entries_per_job: int, *, cache: bool = False) -> int:
     """State transitions of one execution, at most: 2C + 8 for C retrieval chunks
-    (C + 6 when nothing is retried)."""
-    return 2 * -(-entries // entries_per_job) + 8
+    (C + 6 when nothing is retried), 5 more for a miss of the request cache."""
+    return 2 * -(-entries // entries_per_job) + 8 + (CACHE_MISS_TRANSITIONS if cache else 0)
 
 
 @dataclass(frozen=True)
@@ -29,6 +36,8 @@ class DashboardInputs:
     metric_namespace: str
     assumed_entries: int
     entries_per_job: int
+    #: The request cache is on (`cacheTtlDays` > 0).
+    cache: bool = False
 
 
 def dashboard_body(inputs: DashboardInputs) -> dict[str, Any]:
@@ -53,7 +62,9 @@ def dashboard_body(inputs: DashboardInputs) -> dict[str, Any]:
         for s in JOB_STATUSES
     ]
     job_states.append([*_metric(queue, "QueueDepth"), {"stat": "Maximum", "label": "waiting"}])
-    per_run = transitions_per_run(inputs.assumed_entries, inputs.entries_per_job)
+    per_run = transitions_per_run(
+        inputs.assumed_entries, inputs.entries_per_job, cache=inputs.cache
+    )
     cost = [
         [*_metric(sm, "ExecutionsStarted"), {"id": "runs", "stat": "Sum", "visible": False}],
         [
@@ -65,7 +76,9 @@ def dashboard_body(inputs: DashboardInputs) -> dict[str, Any]:
         ],
     ]
     widgets = [
-        _text(0, 0, 24, 2, _cost_note(inputs.assumed_entries, inputs.entries_per_job)),
+        _text(
+            0, 0, 24, 2, _cost_note(inputs.assumed_entries, inputs.entries_per_job, inputs.cache)
+        ),
         _metrics(0, 2, "Executions (throughput and outcomes)", inputs.region, outcomes),
         _metrics(12, 2, "Execution time percentiles", inputs.region, percentiles),
         _metrics(0, 8, "Batch jobs by state (this queue)", inputs.region, job_states, period=60),
@@ -89,13 +102,20 @@ _DURATION_QUERY: Final = (
 )
 
 
-def _cost_note(entries: int, entries_per_job: int) -> str:
-    per_run = transitions_per_run(entries, entries_per_job)
+def _cost_note(entries: int, entries_per_job: int, cache: bool) -> str:
+    per_run = transitions_per_run(entries, entries_per_job, cache=cache)
+    fixed = 8 + (CACHE_MISS_TRANSITIONS if cache else 0)
+    hit = (
+        f" An answer from the request cache makes {CACHE_HIT_TRANSITIONS} transitions "
+        f"(${CACHE_HIT_TRANSITIONS * PRICE_PER_TRANSITION:.5f}) and runs no Batch job."
+        if cache
+        else ""
+    )
     return (
         "**Cost per execution (estimate).** Step Functions STANDARD costs $0.025 per 1,000 "
         f"state transitions; a run with N entries in chunks of {entries_per_job} (C chunks) "
-        "makes at most 2C + 8 transitions, so "
-        f"N = {entries} costs {per_run} x $0.000025 = ${per_run * PRICE_PER_TRANSITION:.5f}. "
+        f"makes at most 2C + {fixed} transitions, so "
+        f"N = {entries} costs {per_run} x $0.000025 = ${per_run * PRICE_PER_TRANSITION:.5f}.{hit} "
         "Batch compute, S3 and CloudWatch are billed separately."
     )
 

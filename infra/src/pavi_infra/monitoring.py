@@ -131,6 +131,7 @@ class Monitoring(Component):
                         metric_namespace=NAMESPACE,
                         assumed_entries=config.cost_assumed_entries,
                         entries_per_job=config.entries_per_job,
+                        cache=config.cache_ttl_days > 0,
                     )
                 )
             )

@@ -9,6 +9,10 @@ import pulumi
 
 #: The pipeline's objects: every execution's request, work and results.
 EXECUTIONS: Final = "executions/*"
+#: Every execution's results (what the request cache copies from and into).
+RESULTS: Final = "executions/*/results/*"
+#: The request cache's entries.
+CACHE: Final = "cache/*"
 #: The object actions a job needs on its execution's prefix (multipart aborts included).
 OBJECT_READ_WRITE: Final = (
     "s3:GetObject",

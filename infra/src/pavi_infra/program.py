@@ -78,6 +78,7 @@ def deploy(config: StackConfig, project_dir: Path) -> Outputs:
         config,
         queue_arn=queue_arn,
         job_definition_arns=jobs.arns,
+        image_uris=images.image_uris,
         bucket_name=storage.bucket_name,
         bucket_arn=storage.bucket_arn,
         opts=opts,

@@ -45,16 +45,23 @@ def every_revision(job_definition_arn: pulumi.Output[str]) -> list[pulumi.Output
     return [unversioned, pulumi.Output.concat(unversioned, ":*")]
 
 
+def pipeline_version(image_uris: dict[str, str]) -> str:
+    """The three job images (``repository@sha256:…``) in job-table order, joined by ``+``."""
+    return "+".join(image_uris[job.config_key] for job in JOBS)
+
+
 def definition_json(
     config: StackConfig,
     *,
     queue_arn: str,
     job_definition_arns: dict[str, str],
     bucket: str,
+    image_uris: dict[str, str],
 ) -> str:
     """The state machine definition for these resources (the workflow package builds it).
 
-    ``job_definition_arns`` is keyed by the jobs' stack-config keys.
+    ``job_definition_arns`` and ``image_uris`` are keyed by the jobs' stack-config keys; the
+    images (pinned by digest) are the pipeline version the request cache is keyed by.
     """
     settings = StateMachineSettings(
         job_queue=queue_arn,
@@ -63,6 +70,8 @@ def definition_json(
         max_concurrency=config.max_concurrency,
         entries_per_job=config.entries_per_job,
         timeout_seconds=config.execution_timeout_seconds,
+        cache=config.cache_ttl_days > 0,
+        pipeline_version=pipeline_version(image_uris),
     )
     definition = build_definition(settings)
     check_workflow_type(definition, WORKFLOW_TYPE)
@@ -79,6 +88,7 @@ class StateMachine(Component):
         *,
         queue_arn: pulumi.Input[str],
         job_definition_arns: dict[str, pulumi.Output[str]],
+        image_uris: dict[str, pulumi.Output[str]],
         bucket_name: pulumi.Output[str],
         bucket_arn: pulumi.Output[str],
         opts: pulumi.ResourceOptions | None = None,
@@ -119,6 +129,14 @@ class StateMachine(Component):
             ),
             policies.allow("LogDelivery", LOG_DELIVERY_ACTIONS, ["*"]),
         ]
+        if config.cache_ttl_days > 0:
+            # HeadObject is authorised by s3:GetObject; CopyObject needs GetObject on its
+            # source and PutObject on its target (tags are not copied).
+            cache = pulumi.Output.concat(bucket_arn, "/", policies.CACHE)
+            results = pulumi.Output.concat(bucket_arn, "/", policies.RESULTS)
+            statements.append(
+                policies.allow("RequestCache", ["s3:GetObject", "s3:PutObject"], [cache, results])
+            )
         if config.tracing:
             statements.append(policies.allow("Tracing", TRACING_ACTIONS, ["*"]))
         self.role = aws.iam.Role(
@@ -138,12 +156,14 @@ class StateMachine(Component):
             opts=self.child(),
         )
         arns = pulumi.Output.all(*job_definition_arns.values())
-        definition = pulumi.Output.all(queue_arn, arns, bucket_name).apply(
+        images = pulumi.Output.all(*image_uris.values())
+        definition = pulumi.Output.all(queue_arn, arns, bucket_name, images).apply(
             lambda args: definition_json(
                 config,
                 queue_arn=args[0],
                 job_definition_arns=dict(zip(job_definition_arns, args[1], strict=True)),
                 bucket=args[2],
+                image_uris=dict(zip(image_uris, args[3], strict=True)),
             )
         )
         self.state_machine = aws.sfn.StateMachine(

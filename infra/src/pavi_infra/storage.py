@@ -7,6 +7,7 @@ from typing import Final
 import pulumi
 import pulumi_aws as aws
 from pavi_contracts.tags import WORK_TAGS
+from pavi_workflow.asl import CACHE_PREFIX
 
 from pavi_infra import policies
 from pavi_infra.base import Component
@@ -14,10 +15,18 @@ from pavi_infra.config import StackConfig
 
 #: Days after which an unfinished multipart upload under `executions/` is aborted.
 ABORT_MULTIPART_DAYS: Final = 1
+#: With the cache off (`cacheTtlDays: 0`), entries left from when it was on expire after this.
+CACHE_OFF_EXPIRY_DAYS: Final = 1
+
+
+def cache_expiry_days(config: StackConfig) -> int:
+    """Days after which a request-cache entry expires (its lifetime, or 1 with the cache off)."""
+    return config.cache_ttl_days or CACHE_OFF_EXPIRY_DAYS
 
 
 class Storage(Component):
-    """The bucket holding `executions/{name}/request.json`, `…/work/` and `…/results/`."""
+    """The bucket holding `executions/{name}/request.json`, `…/work/` and `…/results/`, and
+    the request cache `cache/{key}/` (expired after `cacheTtlDays`)."""
 
     def __init__(
         self, name: str, config: StackConfig, opts: pulumi.ResourceOptions | None = None
@@ -72,6 +81,14 @@ class Storage(Component):
                     ),
                     expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(
                         days=config.work_retention_days
+                    ),
+                ),
+                aws.s3.BucketLifecycleConfigurationRuleArgs(
+                    id="expire-request-cache",
+                    status="Enabled",
+                    filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=CACHE_PREFIX),
+                    expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(
+                        days=cache_expiry_days(config)
                     ),
                 ),
                 aws.s3.BucketLifecycleConfigurationRuleArgs(

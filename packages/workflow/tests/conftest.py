@@ -29,7 +29,7 @@ import re
 import shutil
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -183,6 +183,38 @@ def batch_failures(monkeypatch: pytest.MonkeyPatch) -> list[Callable[[list[str]]
     return predicates
 
 
+@pytest.fixture
+def merge_outputs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Make each merge job of moto's Batch write the three result files at its
+    ``--results-prefix`` (moto runs no container), each holding a fresh random token, so a
+    file can only equal another by being a copy of it. Returns the prefixes written."""
+    import uuid
+
+    from moto.batch_simple.models import BatchSimpleBackend
+    from pavi_contracts.files import ALIGNED_SEQINFO, ALIGNMENT_OUTPUT, REPORT
+
+    written: list[str] = []
+    original = BatchSimpleBackend._mark_job_as_finished
+
+    def finish(self: Any, include_start_attempt: bool, job: Any) -> None:
+        original(self, include_start_attempt=include_start_attempt, job=job)
+        command = job._get_container_property("command", [])
+        image = job.job_definition.container_properties["image"]
+        argv = run_command(image, command)
+        if argv[0] != "pavi-seqinfo-align":
+            return
+        prefix = argv[argv.index("--results-prefix") + 1]
+        bucket, _, key = prefix.removeprefix("s3://").partition("/")
+        s3 = boto3.client("s3")
+        for name in (ALIGNMENT_OUTPUT, ALIGNED_SEQINFO, REPORT):
+            body = f"{name} of {job.job_name}: {uuid.uuid4().hex}\n".encode()
+            s3.put_object(Bucket=bucket, Key=f"{key}{name}", Body=body)
+        written.append(prefix)
+
+    monkeypatch.setattr(BatchSimpleBackend, "_mark_job_as_finished", finish)
+    return written
+
+
 @dataclass
 class Pipeline:
     """The state machine deployed on moto with a Batch queue and job definitions."""
@@ -194,8 +226,20 @@ class Pipeline:
     arn: str
     bucket: str
     definition: dict[str, Any]
+    settings: StateMachineSettings
+    role: str
     executions: list[str] = field(default_factory=list)
     entries_per_job: int = ENTRIES_PER_JOB
+
+    def deploy(self, name: str, **changes: Any) -> str:
+        """Another state machine on the same queue, jobs and bucket, with changed settings;
+        this pipeline executes it from now on. Returns its ARN."""
+        settings = replace(self.settings, **changes)
+        self.definition = build_definition(settings)
+        self.arn = self.sfn.create_state_machine(
+            name=name, definition=json.dumps(self.definition), roleArn=self.role, type="STANDARD"
+        )["stateMachineArn"]
+        return self.arn
 
     def execute(self, request: Any, name: str) -> dict[str, Any]:
         """Start an execution and wait for its end; return describe_execution."""
@@ -277,17 +321,18 @@ def pipeline(sfn_shim: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pipeli
             )["jobDefinitionArn"]
             for name in (job.script for job in JOBS)
         }
-        definition = build_definition(
-            StateMachineSettings(
-                job_queue=queue,
-                job_definitions={job.step: definitions[job.script] for job in JOBS},
-                bucket=bucket,
-                entries_per_job=ENTRIES_PER_JOB,
-            )
+        settings = StateMachineSettings(
+            job_queue=queue,
+            job_definitions={job.step: definitions[job.script] for job in JOBS},
+            bucket=bucket,
+            entries_per_job=ENTRIES_PER_JOB,
         )
+        definition = build_definition(settings)
         sfn = boto3.client("stepfunctions")
         arn = sfn.create_state_machine(
             name="pavi", definition=json.dumps(definition), roleArn=role, type="STANDARD"
         )["stateMachineArn"]
-        yield Pipeline(sfn, batch, s3, boto3.client("logs"), arn, bucket, definition)
+        yield Pipeline(
+            sfn, batch, s3, boto3.client("logs"), arn, bucket, definition, settings, role
+        )
         pavi_common_s3.reset_client()

@@ -25,6 +25,10 @@ SETTINGS = StateMachineSettings(
     },
     bucket="pavi-bucket",
 )
+#: The same with the request cache on (its states must pass the validators too).
+CACHED = StateMachineSettings(
+    **{**SETTINGS.__dict__, "cache": True, "pipeline_version": "r@sha256:1+a@sha256:2+m@sha256:3"}
+)
 #: Step Functions STANDARD price: USD per state transition ($0.025 per 1,000).
 USD_PER_TRANSITION = 0.025 / 1000
 CASES = sorted(
@@ -40,8 +44,11 @@ def _write(tmp_path: Path, definition: dict[str, Any]) -> Path:
     return path
 
 
-def test_definition_passes_asl_validator(tmp_path: Path, node_tool: Callable[[str], str]) -> None:
-    path = _write(tmp_path, build_definition(SETTINGS))
+@pytest.mark.parametrize("settings", [SETTINGS, CACHED], ids=["no cache", "cache"])
+def test_definition_passes_asl_validator(
+    settings: StateMachineSettings, tmp_path: Path, node_tool: Callable[[str], str]
+) -> None:
+    path = _write(tmp_path, build_definition(settings))
     done = subprocess.run(
         [node_tool("asl-validator"), "--json-path", str(path)],
         capture_output=True,
@@ -52,8 +59,11 @@ def test_definition_passes_asl_validator(tmp_path: Path, node_tool: Callable[[st
     assert "is valid" in done.stdout
 
 
-def test_definition_passes_statelint(tmp_path: Path, node_tool: Callable[[str], str]) -> None:
-    path = _write(tmp_path, build_definition(SETTINGS))
+@pytest.mark.parametrize("settings", [SETTINGS, CACHED], ids=["no cache", "cache"])
+def test_definition_passes_statelint(
+    settings: StateMachineSettings, tmp_path: Path, node_tool: Callable[[str], str]
+) -> None:
+    path = _write(tmp_path, build_definition(settings))
     done = subprocess.run(
         [node_tool("statelint"), str(path)], capture_output=True, text=True, check=False
     )

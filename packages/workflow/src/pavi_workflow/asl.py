@@ -28,6 +28,8 @@ from pavi_workflow.commands import (
 )
 
 S3_PUT_OBJECT: Final = "arn:aws:states:::aws-sdk:s3:putObject"
+S3_HEAD_OBJECT: Final = "arn:aws:states:::aws-sdk:s3:headObject"
+S3_COPY_OBJECT: Final = "arn:aws:states:::aws-sdk:s3:copyObject"
 #: S3 faults worth retrying while storing the request.
 S3_TRANSIENT_ERRORS: Final = (
     "S3.InternalErrorException",
@@ -51,6 +53,26 @@ RETRIEVE: Final = "RetrieveSequences"
 DONE: Final = "Done"
 CHUNK_FAILED: Final = "ChunkRetrievalFailed"
 STORE_FAILED: Final = "StoreRequestFailed"
+# The request cache's states (only when StateMachineSettings.cache is on).
+CACHE_KEY: Final = "CacheKey"
+LOOK_UP_CACHE: Final = "LookUpCache"
+ANSWERED_FROM_CACHE: Final = "AnsweredFromCache"
+#: The results a cache entry holds, in the order they are copied: the lookup's key
+#: (aligned_seq_info.json) last, so that an entry found holds every file.
+CACHED_FILES: Final = (ALIGNMENT_OUTPUT, REPORT, ALIGNED_SEQINFO)
+#: Copy states of a hit (cache -> results) and of a miss (results -> cache), per file.
+COPY_FROM_CACHE: Final = {
+    ALIGNMENT_OUTPUT: "CopyCachedAlignment",
+    REPORT: "CopyCachedReport",
+    ALIGNED_SEQINFO: "CopyCachedSeqInfo",
+}
+SAVE_TO_CACHE: Final = {
+    ALIGNMENT_OUTPUT: "CacheAlignment",
+    REPORT: "CacheReport",
+    ALIGNED_SEQINFO: "CacheSeqInfo",
+}
+#: Where cache entries live in the bucket (the stack's lifecycle rule expires them).
+CACHE_PREFIX: Final = "cache/"
 
 #: Placeholders passed to the argument builders, replaced by the state's input paths.
 _REQUEST: Final = "\0request_uri"
@@ -68,6 +90,9 @@ _PATHS: Final = {
 #: Characters a literal argument may hold inside an ASL intrinsic's '…' string unescaped.
 _PLAIN_LITERAL = re.compile(r"^[A-Za-z0-9_./:=-]+$")
 
+#: What a pipeline version may hold (it is written inside an intrinsic's '…' string): image
+#: references (`registry/repo@sha256:…`, `repo:tag`) joined by `+` or `,`.
+_PIPELINE_VERSION = re.compile(r"^[A-Za-z0-9_./:@+,=-]{1,2000}$")
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 WORKFLOW_TYPES: Final = ("STANDARD", "EXPRESS")
 #: Most entries an execution can hold: ``States.ArrayRange`` makes at most 1,000 items.
@@ -89,6 +114,11 @@ class StateMachineSettings:
     max_concurrency: int = 40
     timeout_seconds: int = 3600
     entries_per_job: int = DEFAULT_ENTRIES_PER_JOB
+    #: The request cache (README, "The request cache"): off, the definition has no cache state.
+    cache: bool = False
+    #: What identifies the jobs' code (the three images' digests or tags); part of the cache
+    #: key, so a new image never answers from results of an old one. Required with ``cache``.
+    pipeline_version: str = ""
 
 
 def build_definition(settings: StateMachineSettings) -> dict[str, Any]:
@@ -213,20 +243,7 @@ def build_definition(settings: StateMachineSettings) -> dict[str, Any]:
             ),
             "Next": DONE,
         },
-        DONE: {
-            "Type": "Pass",
-            "Comment": "The execution's output: where its results are.",
-            "Parameters": {
-                "alignment.$": f"States.Format('{{}}{ALIGNMENT_OUTPUT}', $.results_prefix)",
-                "seq_info.$": f"States.Format('{{}}{ALIGNED_SEQINFO}', $.results_prefix)",
-                "report.$": f"States.Format('{{}}{REPORT}', $.results_prefix)",
-                "request.$": f"States.Format('s3://{bucket}/{{}}', $.request_key)",
-                "work_prefix.$": "$.work_prefix",
-                "results_prefix.$": "$.results_prefix",
-                "seq_type.$": "$.seq_type",
-            },
-            "End": True,
-        },
+        DONE: _done(settings, cached=False),
         REQUEST_REFUSED: {
             "Type": "Fail",
             "Error": REQUEST_REFUSED,
@@ -241,6 +258,8 @@ def build_definition(settings: StateMachineSettings) -> dict[str, Any]:
         ALIGNMENT.failed_state: _fail(ALIGNMENT.failed_state, "alignment failed: {}"),
         MERGE.failed_state: _fail(MERGE.failed_state, "merge of the sequence info failed: {}"),
     }
+    if settings.cache:
+        _add_cache(states, settings)
     definition: dict[str, Any] = {
         "Comment": (
             "PAVI MSA pipeline (proteins or transcripts): retrieval per chunk of entries, "
@@ -251,6 +270,119 @@ def build_definition(settings: StateMachineSettings) -> dict[str, Any]:
         "States": states,
     }
     return definition
+
+
+def _done(settings: StateMachineSettings, *, cached: bool) -> dict[str, Any]:
+    """The end state of a run (``cached`` false) or of an answer from the cache (true)."""
+    parameters: dict[str, Any] = {
+        "alignment.$": f"States.Format('{{}}{ALIGNMENT_OUTPUT}', $.results_prefix)",
+        "seq_info.$": f"States.Format('{{}}{ALIGNED_SEQINFO}', $.results_prefix)",
+        "report.$": f"States.Format('{{}}{REPORT}', $.results_prefix)",
+        "request.$": f"States.Format('s3://{settings.bucket}/{{}}', $.request_key)",
+        "work_prefix.$": "$.work_prefix",
+        "results_prefix.$": "$.results_prefix",
+        "seq_type.$": "$.seq_type",
+        "cached": cached,
+    }
+    if settings.cache:
+        parameters["cache.$"] = f"States.Format('s3://{settings.bucket}/{{}}', $.cache.prefix)"
+    return {
+        "Type": "Pass",
+        "Comment": (
+            "The execution's output: where its results are, copied from the request cache."
+            if cached
+            else "The execution's output: where its results are."
+        ),
+        "Parameters": parameters,
+        "End": True,
+    }
+
+
+def _add_cache(states: dict[str, Any], settings: StateMachineSettings) -> None:
+    """Put the request cache into ``states``: key, lookup, the hit's copies and end, and the
+    miss's copies into the cache after the merge (README, "The request cache")."""
+    bucket = settings.bucket
+    store = states[STORE_REQUEST]
+    # The stored request's digest, by S3: a single-part PUT into an SSE-S3 bucket answers the
+    # body's MD5 as its ETag, whatever the size (States.Hash takes at most 10,000 characters).
+    store["ResultSelector"] = {"etag.$": "$.ETag"}
+    store["ResultPath"] = "$.stored"
+    store["Next"] = CACHE_KEY
+    key = (
+        f"States.Hash(States.Format('{settings.pipeline_version} {{}} {{}}', "
+        "$.seq_type, $.stored.etag), 'SHA-256')"
+    )
+    miss = {"ErrorEquals": ["States.ALL"], "ResultPath": "$.cache.miss", "Next": RETRIEVE}
+    states[CACHE_KEY] = {
+        "Type": "Pass",
+        "Comment": (
+            "The cache key: SHA-256 of the pipeline version, the seq_type and the stored "
+            "request's digest (its ETag, computed by S3)."
+        ),
+        "Parameters": {
+            "prefix.$": f"States.Format('{CACHE_PREFIX}{{}}/', {key})",
+            "results.$": "States.Format('executions/{}/results/', $$.Execution.Name)",
+        },
+        "ResultPath": "$.cache",
+        "Next": LOOK_UP_CACHE,
+    }
+    states[LOOK_UP_CACHE] = {
+        "Type": "Task",
+        "Comment": (
+            f"A hit when the entry's {ALIGNED_SEQINFO} (copied into it last) exists; any error "
+            "(404, or 403 without s3:ListBucket) is a miss: the pipeline runs."
+        ),
+        "Resource": S3_HEAD_OBJECT,
+        "Parameters": {
+            "Bucket": bucket,
+            "Key.$": f"States.Format('{{}}{ALIGNED_SEQINFO}', $.cache.prefix)",
+        },
+        "ResultPath": None,
+        "Retry": [_retry(S3_TRANSIENT_ERRORS)],
+        "Catch": [miss],
+        "Next": COPY_FROM_CACHE[CACHED_FILES[0]],
+    }
+    hits = [COPY_FROM_CACHE[name] for name in CACHED_FILES] + [ANSWERED_FROM_CACHE]
+    saves = [SAVE_TO_CACHE[name] for name in CACHED_FILES] + [DONE]
+    for index, name in enumerate(CACHED_FILES):
+        states[hits[index]] = _copy(
+            bucket,
+            source=f"States.Format('{bucket}/{{}}{name}', $.cache.prefix)",
+            key=f"States.Format('{{}}{name}', $.cache.results)",
+            # A partly expired entry: compute as on a miss.
+            catch=miss,
+            next_state=hits[index + 1],
+        )
+        states[saves[index]] = _copy(
+            bucket,
+            source=f"States.Format('{bucket}/{{}}{name}', $.cache.results)",
+            key=f"States.Format('{{}}{name}', $.cache.prefix)",
+            # The results are there: a cache that cannot be written only costs a later rerun.
+            catch={"ErrorEquals": ["States.ALL"], "ResultPath": "$.cache.not_saved", "Next": DONE},
+            next_state=saves[index + 1],
+        )
+    states[MERGE.state_name]["Next"] = saves[0]
+    states[ANSWERED_FROM_CACHE] = _done(settings, cached=True)
+
+
+def _copy(
+    bucket: str, *, source: str, key: str, catch: dict[str, Any], next_state: str
+) -> dict[str, Any]:
+    """An ``s3:copyObject`` task within ``bucket`` (tags not copied: no tagging permissions)."""
+    return {
+        "Type": "Task",
+        "Resource": S3_COPY_OBJECT,
+        "Parameters": {
+            "Bucket": bucket,
+            "CopySource.$": source,
+            "Key.$": key,
+            "TaggingDirective": "REPLACE",
+        },
+        "ResultPath": None,
+        "Retry": [_retry(S3_TRANSIENT_ERRORS)],
+        "Catch": [catch],
+        "Next": next_state,
+    }
 
 
 def _prepare(bucket: str, size: int, entries: str, seq_type: OutputType) -> dict[str, Any]:
@@ -333,6 +465,11 @@ def _check_settings(settings: StateMachineSettings) -> None:
         raise ValueError("max_concurrency: must be 0 (unlimited) or more")
     if not 1 <= settings.timeout_seconds <= 31_536_000:
         raise ValueError("timeout_seconds: must be between 1 and 31536000 (one year)")
+    if settings.cache and not _PIPELINE_VERSION.match(settings.pipeline_version):
+        raise ValueError(
+            "pipeline_version: the cache needs the pipeline's version: 1 to 2000 of "
+            "A-Z a-z 0-9 _ . / : @ + , = -"
+        )
 
 
 def _prefix(bucket: str, kind: str) -> str:

@@ -350,6 +350,11 @@ def schema(max_entries: int) -> None:
     default=DEFAULT_ENTRIES_PER_JOB,
     show_default=True,
 )
+@click.option(
+    "--pipeline-version",
+    metavar="VERSION",
+    help="Turn the request cache on, keyed by this version of the jobs (their image digests).",
+)
 def asl(  # noqa: PLR0917 (click passes the options positionally)
     job_queue: str,
     job_definitions: tuple[str, ...],
@@ -357,6 +362,7 @@ def asl(  # noqa: PLR0917 (click passes the options positionally)
     max_concurrency: int,
     timeout_seconds: int,
     entries_per_job: int,
+    pipeline_version: str | None,
 ) -> None:
     """Print the state machine definition (Amazon States Language)."""
     chosen: dict[str, str] = {
@@ -377,6 +383,8 @@ def asl(  # noqa: PLR0917 (click passes the options positionally)
         max_concurrency=max_concurrency,
         timeout_seconds=timeout_seconds,
         entries_per_job=entries_per_job,
+        cache=pipeline_version is not None,
+        pipeline_version=pipeline_version or "",
     )
     try:
         definition = build_definition(settings)
@@ -421,6 +429,8 @@ def status(arn: str) -> None:
     """Print the execution's state (PENDING, RUNNING, FAILED, COMPLETED); exit 1 if FAILED."""
     found = guarded(lambda: sfn_client.status(arn))
     click.echo(found.state)
+    if found.cached:
+        click.echo(f"answered from the cache: {found.cache}")
     if found.failed_entries:
         click.echo(f"failed entries: {', '.join(found.failed_entries)}")
     if found.state == "FAILED":

@@ -51,6 +51,10 @@ class ExecutionStatus:
     cause: str | None = None
     #: For a failed retrieval: the entries its jobs' last log lines name.
     failed_entries: tuple[str, ...] = ()
+    #: For a completed execution: answered from the request cache (no job ran).
+    cached: bool = False
+    #: The cache entry of a completed execution of a state machine with the cache on.
+    cache: str | None = None
 
 
 @dataclass(frozen=True)
@@ -120,11 +124,17 @@ def status(
     arn: str, *, sfn: Any = None, batch_client: Any = None, logs_client: Any = None
 ) -> ExecutionStatus:
     """The execution's PAVI job state; ``cause`` says which step (and entries) failed, and for
-    a failed retrieval ``failed_entries`` names the entries, read from the failed jobs' logs."""
+    a failed retrieval ``failed_entries`` names the entries, read from the failed jobs' logs.
+    A completed execution says whether it was answered from the request cache (``cached``)."""
     sfn = sfn or _aws("stepfunctions")
     described = sfn.describe_execution(executionArn=arn)
     sfn_status = str(described["status"])
     state = STATUS_MAP.get(sfn_status, "RUNNING")
+    if state == "COMPLETED":
+        output = json.loads(described.get("output") or "{}")
+        return ExecutionStatus(
+            state, sfn_status, cached=output.get("cached") is True, cache=output.get("cache")
+        )
     if state != "FAILED":
         return ExecutionStatus(state, sfn_status)
     error = described.get("error") or sfn_status
