@@ -2,7 +2,8 @@
 
 A step's key is the sha256 of the canonical JSON of everything that determines its outputs:
 
-- a retrieval entry: the entry itself, the variants file's responses for its ``variant_ids``,
+- a retrieval entry: the entry itself, a local variants file's responses for its
+  ``variant_ids`` (a remote variants file's size and ETag / Last-Modified: not read here),
   its genome's identity (URL, size and ETag / Last-Modified, or modification time for a local
   file, of the FASTA, its ``.fai`` and ``.gzi``), the run's ``seq_type`` and the job that runs it
   (package version, or image for the container executor). An entry whose variants come from
@@ -89,15 +90,45 @@ def genome_identity(url: str) -> list[Any] | None:
     return found
 
 
-def _variant_responses(variants_file: str | None) -> dict[str, Any] | None:
-    """The variants file's responses ({} without one; None when it cannot be read)."""
-    if not variants_file:
-        return {}
+def remote_identity(uri: str) -> list[Any] | None:
+    """Size and validators of a remote object (None: cannot be stat-ed, or no validator)."""
     try:
-        data = read_json(variants_file)
-    except (StorageError, ValueError, RecursionError):
+        info = stat(uri)
+    except StorageError:
         return None
-    return data if isinstance(data, dict) else None
+    if info.etag is None and info.last_modified is None:
+        return None
+    return [uri, info.size, info.etag, info.last_modified]
+
+
+class VariantData:
+    """What an entry's variants depend on: a local variants file's responses for its ids, or
+    a remote file's identity (stat-ed, not read: the jobs read it, the runner does not)."""
+
+    def __init__(self, variants_file: str | None) -> None:
+        self.responses: dict[str, Any] | None = {}
+        self.remote: list[Any] | None = None
+        if not variants_file:
+            return
+        if parse(variants_file).kind != "local":
+            self.responses = None
+            self.remote = remote_identity(variants_file)
+            return
+        try:
+            data = read_json(variants_file)
+        except (StorageError, ValueError, RecursionError):
+            data = None
+        self.responses = data if isinstance(data, dict) else None
+
+    def of(self, ids: Sequence[str]) -> Any | None:
+        """The part of an entry's key for its variant ids; None: not reusable (from the API)."""
+        if not ids:
+            return {}
+        if self.remote is not None:
+            return {"file": self.remote, "ids": list(ids)}
+        if self.responses is None or any(vid not in self.responses for vid in ids):
+            return None
+        return {vid: self.responses[vid] for vid in ids}
 
 
 def entry_keys(
@@ -107,28 +138,26 @@ def entry_keys(
     urls = sorted({str(entry["fasta_file_url"]) for entry in request.entries})
     with ThreadPoolExecutor(max_workers=min(STAT_WORKERS, len(urls) or 1)) as pool:
         genomes = dict(zip(urls, pool.map(genome_identity, urls), strict=True))
-    responses = _variant_responses(variants_file)
+    variant_data = VariantData(variants_file)
     keys: dict[str, str | None] = {}
     for entry in request.entries:
         entry_id = str(entry["unique_entry_id"])
-        ids = [str(vid) for vid in entry.get("variant_ids") or []]
         genome = genomes[str(entry["fasta_file_url"])]
-        from_api = bool(ids) and (responses is None or any(v not in responses for v in ids))
-        if job_identity is None or genome is None or from_api:
+        variants = variant_data.of([str(vid) for vid in entry.get("variant_ids") or []])
+        if job_identity is None or genome is None or variants is None:
             keys[entry_id] = None
-        else:
-            variants = {vid: (responses or {})[vid] for vid in ids}
-            keys[entry_id] = digest(
-                {
-                    "scheme": KEY_SCHEME,
-                    "step": "retrieval",
-                    "entry": entry,
-                    "variants": variants,
-                    "genome": genome,
-                    "seq_type": request.seq_type,
-                    "job": job_identity,
-                }
-            )
+            continue
+        keys[entry_id] = digest(
+            {
+                "scheme": KEY_SCHEME,
+                "step": "retrieval",
+                "entry": entry,
+                "variants": variants,
+                "genome": genome,
+                "seq_type": request.seq_type,
+                "job": job_identity,
+            }
+        )
     return keys
 
 
