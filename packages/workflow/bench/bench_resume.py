@@ -8,7 +8,7 @@ genome, benchkit's data) run through ``pavi run`` (default chunks of 25, 2 jobs 
 * ``--resume`` after one entry changed (its retrieval, the alignment and the merge run),
 
 each against a fresh run's results (the alignment byte for byte, the seqinfo JSON equal).
-Prints one table: wall seconds, jobs that ran, steps reused, same results.
+Prints one table: wall seconds, jobs that ran, entries retrieved, steps reused, same results.
 """
 
 from __future__ import annotations
@@ -49,11 +49,12 @@ def pavi_run(request: Path, out: Path, env: dict[str, str], *extra: str) -> floa
     return seconds
 
 
-def steps(out: Path) -> tuple[int, int]:
-    """(jobs that ran, steps reused) from the run's run.json."""
+def steps(out: Path) -> tuple[int, int, int]:
+    """(jobs that ran, entries retrieved, steps reused) from the run's run.json."""
     manifest: dict[str, Any] = json.loads((out / "run.json").read_text())
-    ran = sum(not s["cached"] for s in manifest["steps"])
-    return ran, len(manifest["steps"]) - ran
+    ran = [s for s in manifest["steps"] if not s["cached"]]
+    retrieved = sum(len(s["entries"]) for s in ran if s["step"] == "retrieval")
+    return len(ran), retrieved, len(manifest["steps"]) - len(ran)
 
 
 def same_results(first: Path, second: Path) -> bool:
@@ -72,7 +73,7 @@ def main() -> None:
     changed[17]["base_seq_name"] = f"{changed[17]['base_seq_name']}-renamed"
     env = {**os.environ}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    rows: dict[str, list[tuple[float, int, int, bool]]] = {}
+    rows: dict[str, list[tuple[float, int, int, int, bool]]] = {}
     with tempfile.TemporaryDirectory(prefix="pavi-bench-resume-") as tmp:
         root = Path(tmp)
         request = root / "request.json"
@@ -100,15 +101,15 @@ def main() -> None:
         f"(best of {REPEATS})",
         title_justify="left",
     )
-    for column in ("run", "wall s", "jobs run", "steps reused", "vs first run", "same results"):
+    columns = ("run", "wall s", "jobs run", "entries retrieved", "steps reused", "vs first run")
+    for column in (*columns, "same results"):
         table.add_column(column)
     first = min(r[0] for r in rows["first run"])
     for label, runs in rows.items():
-        seconds, ran, reused, _ = min(runs)
-        same = all(r[3] for r in runs)
-        table.add_row(
-            label, f"{seconds:.2f}", str(ran), str(reused), f"{first / seconds:.1f}x", str(same)
-        )
+        seconds, ran, retrieved, reused, _ = min(runs)
+        same = all(r[4] for r in runs)
+        counts = (str(ran), str(retrieved), str(reused))
+        table.add_row(label, f"{seconds:.2f}", *counts, f"{first / seconds:.1f}x", str(same))
     Console(width=120).print(table)
 
 
