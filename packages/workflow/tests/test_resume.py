@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -259,3 +260,57 @@ def _serve(responses: dict[str, Any]) -> Any:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
+
+
+def test_a_rewritten_s3_genome_recomputes_its_entries(
+    tmp_path: Path, testdata: Path, case: Callable[..., Any], s3_bucket: str, s3: Any,
+    require_clustalo: str,
+) -> None:  # fmt: skip
+    entries, request, _ = case("syn-no-variants")
+    source = testdata / "genomes" / GENOME
+    for suffix in ("", ".fai", ".gzi"):
+        body = Path(f"{source}{suffix}").read_bytes()
+        s3.put_object(Bucket=s3_bucket, Key=f"g/{GENOME}{suffix}", Body=body)
+    for entry in entries[:2]:
+        entry["fasta_file_url"] = f"s3://{s3_bucket}/g/{GENOME}"
+    write(request, entries)
+    out = tmp_path / "out"
+    pavi_run(request, out)
+    pavi_run(request, out, "--resume")
+    assert recomputed(out) == []
+    # The same bytes written again: a new Last-Modified (ETag is the content's MD5 on S3;
+    # Last-Modified has whole seconds, so write until it moves).
+    before = s3.head_object(Bucket=s3_bucket, Key=f"g/{GENOME}")["LastModified"]
+    while s3.head_object(Bucket=s3_bucket, Key=f"g/{GENOME}")["LastModified"] == before:
+        time.sleep(0.2)
+        s3.put_object(Bucket=s3_bucket, Key=f"g/{GENOME}", Body=source.read_bytes())
+    pavi_run(request, out, "--resume")
+    assert recomputed(out) == [e["unique_entry_id"] for e in entries[:2]]
+
+
+def test_a_reused_file_changed_since_its_run_is_recomputed(
+    tmp_path: Path, case: Callable[..., Any], require_clustalo: str
+) -> None:
+    entries, request, variants = case("syn-substitutions")
+    out = tmp_path / "out"
+    pavi_run(request, out, "--variants-file", variants)
+    fasta = out / "work" / f"{entries[6]['unique_entry_id']}-protein.fa"
+    original = fasta.read_bytes()
+    fasta.write_bytes(original.replace(b"M", b"W", 1))
+    pavi_run(request, out, "--variants-file", variants, "--resume")
+    assert recomputed(out) == [entries[6]["unique_entry_id"]]
+    assert fasta.read_bytes() == original
+    # Its output is what it was, so the alignment and merge are still reused.
+    assert [s["step"] for s in cached(out)] == ["retrieval", "alignment", "merge"]
+
+
+def test_another_seq_type_reuses_nothing(
+    tmp_path: Path, case: Callable[..., Any], require_clustalo: str
+) -> None:
+    entries, request, variants = case("syn-substitutions")
+    out = tmp_path / "out"
+    pavi_run(request, out, "--variants-file", variants)
+    pavi_run(request, out, "--variants-file", variants, "--resume", "--seq-type", "transcript")
+    assert cached(out) == []
+    assert recomputed(out) == [e["unique_entry_id"] for e in entries]
+    assert not list((out / "work").glob("*-protein.fa"))
