@@ -314,3 +314,33 @@ def test_another_seq_type_reuses_nothing(
     assert cached(out) == []
     assert recomputed(out) == [e["unique_entry_id"] for e in entries]
     assert not list((out / "work").glob("*-protein.fa"))
+
+
+def test_resume_after_a_failed_run_recomputes_only_what_did_not_finish(
+    tmp_path: Path, case: Callable[..., Any], require_clustalo: str
+) -> None:
+    entries, request, variants = case("syn-failure-missing-seqid")
+    out = tmp_path / "out"
+    argv = [PAVI, "run", str(request), "--out", str(out), "--variants-file", str(variants)]
+    failed = subprocess.run(
+        [*argv, "--entries-per-job", "3", "--concurrency", "1", "--no-preflight"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert failed.returncode == 1, failed.stderr
+    assert not (out / "run.json").exists()
+    # Entry 2's seq_id is not in the genome: its chunk-mates 0 and 1 were written all the same;
+    # the second chunk (entry 3) never started.
+    ids = [e["unique_entry_id"] for e in entries]
+    entries[2]["seq_id"] = "chr1"
+    write(request, entries)
+    pavi_run(request, out, "--variants-file", variants, "--resume")
+    assert recomputed(out) == [ids[2], ids[3]]
+    assert cached(out)[0]["entries"] == [ids[0], ids[1]]
+    assert [s["step"] for s in ran(out)][-2:] == ["alignment", "merge"]
+    assert not (out / ".pavi-unfinished").exists()
+    assert not (out / "staging").exists()
+    fresh = tmp_path / "fresh"
+    pavi_run(request, fresh, "--variants-file", variants)
+    assert_same_results(out, fresh)

@@ -260,7 +260,7 @@ def _run_in_folder(
     err_console = Console(stderr=True)
     with stop_on_signals(groups):
         try:
-            staging = folder.begin()
+            staging = folder.begin(keep_unfinished=resume)
             with RunDisplay(err_console, len(request.entries)) as display:
                 outcome = run_pipeline(
                     request,
@@ -272,7 +272,7 @@ def _run_in_folder(
                     listener=display,
                     groups=groups,
                     pass_fds=(folder.fd,),
-                    resume_from=folder.root if resume else None,
+                    resume_from=(folder.root, folder.unfinished) if resume else (),
                 )
             manifest = build_manifest(
                 outcome,
@@ -285,6 +285,7 @@ def _run_in_folder(
                 outcome.out_dir = folder.root
             else:
                 write_manifest(staging / RUN_MANIFEST, manifest)
+                folder.end()
         except (OSError, StorageError) as err:
             fail(f"--out {folder.root}: {err}")
     err_console.print(summary_table(outcome, kept=_kept(folder)))

@@ -228,16 +228,23 @@ class PreviousRun:
 
     @classmethod
     def load(cls, root: Path) -> PreviousRun | None:
-        """DIR's run, if ``DIR/run.json`` is a succeeded run that recorded keys."""
+        """The run in ``root`` (its ``run.json``; keys recorded since pavi-workflow 0.3).
+
+        Of a run that did not succeed, the alignment and merge count only if they exited 0;
+        its retrieved entries count each on its own (their files and checksums are checked
+        when reused, so an entry that failed, whose files are missing, is never reused).
+        """
         try:
             manifest = json.loads((root / RUN_MANIFEST).read_text(encoding="utf-8"))
         except (OSError, ValueError, RecursionError):
             return None
-        if not isinstance(manifest, dict) or manifest.get("status") != "succeeded":
+        if not isinstance(manifest, dict):
             return None
         found = cls(root)
         for step in manifest.get("steps") or []:
             if not isinstance(step, dict) or not isinstance(step.get("keys"), dict):
+                continue
+            if step.get("step") != "retrieval" and step.get("exit_code") != 0:
                 continue
             outputs = step.get("outputs")
             outputs = outputs if isinstance(outputs, dict) else {}
@@ -271,6 +278,36 @@ class PreviousRun:
             for output in job(step).outputs
         ]
         return _link_all(done, files)
+
+
+@dataclass
+class PreviousRuns:
+    """The runs a resumed run may reuse, tried in order."""
+
+    runs: list[PreviousRun]
+
+    @classmethod
+    def load(cls, roots: Iterable[Path]) -> PreviousRuns:
+        """Each root's run that has a ``run.json``."""
+        return cls([run for run in map(PreviousRun.load, roots) if run is not None])
+
+    def reuse_entry(
+        self, entry_id: str, key: str | None, seq_type: OutputType, work: Path
+    ) -> dict[str, str] | None:
+        """The first run's reused files of the entry (see :meth:`PreviousRun.reuse_entry`)."""
+        for run in self.runs:
+            found = run.reuse_entry(entry_id, key, seq_type, work)
+            if found is not None:
+                return found
+        return None
+
+    def reuse_step(self, step: str, key: str | None, out_dir: Path) -> dict[str, str] | None:
+        """The first run's reused outputs of the step (see :meth:`PreviousRun.reuse_step`)."""
+        for run in self.runs:
+            found = run.reuse_step(step, key, out_dir)
+            if found is not None:
+                return found
+        return None
 
 
 def _link_all(done: _Done, files: Sequence[tuple[Path, Path, str]]) -> dict[str, str] | None:

@@ -202,7 +202,7 @@ def run_pipeline(
     groups: JobGroups | None = None,
     pass_fds: Sequence[int] = (),
     max_concurrency: int = MAX_CONCURRENCY,
-    resume_from: Path | None = None,
+    resume_from: Sequence[Path] = (),
 ) -> RunOutcome:
     """Run every step into ``out_dir`` (a fresh folder); stop at the first failing step.
 
@@ -211,8 +211,8 @@ def run_pipeline(
     ``max_concurrency`` retrievals run at once whatever ``concurrency`` asks. ``groups``
     starts the jobs (``groups.stop`` from a signal handler ends them); ``pass_fds`` are
     inherited by every job (the run folder's lock). Every step's keys are recorded;
-    ``resume_from`` (a run folder) reuses its earlier run's outputs whose keys are unchanged
-    (``pavi_workflow.resume``).
+    ``resume_from`` (run folders: DIR, and a run of DIR that did not succeed) reuses their
+    outputs whose keys are unchanged (``pavi_workflow.resume``).
     """
     out_dir = out_dir.resolve()
     for name in RUN_FOLDERS:
@@ -222,7 +222,7 @@ def run_pipeline(
     write_text(request_path, request.to_json())
     jobs = resume.job_identities(executor)
     keys = resume.entry_keys(request, variants_file, jobs["retrieval"])
-    previous = resume.PreviousRun.load(resume_from) if resume_from is not None else None
+    previous = resume.PreviousRuns.load(resume_from)
     reused = _reuse_entries(request, keys, previous, out_dir, variants_file)
     ids = request.entry_ids
     plan = plan_run(
@@ -252,7 +252,7 @@ def run_pipeline(
                     out_dir, ids, request.seq_type, request_path, jobs[step.step]
                 )
             step.keys = {step.step: key}
-            outputs = previous.reuse_step(step.step, key, out_dir) if previous else None
+            outputs = previous.reuse_step(step.step, key, out_dir)
             if outputs is not None:
                 step.cached, step.exit_code, step.outputs = True, 0, outputs
             job.run(step)
@@ -272,7 +272,7 @@ def run_pipeline(
 def _reuse_entries(
     request: Request,
     keys: dict[str, str | None],
-    previous: resume.PreviousRun | None,
+    previous: resume.PreviousRuns,
     out_dir: Path,
     variants_file: str | None,
 ) -> StepRun:
@@ -281,11 +281,7 @@ def _reuse_entries(
     outputs: dict[str, str] = {}
     indexes: list[int] = []
     for index, entry_id in enumerate(request.entry_ids):
-        found = (
-            previous.reuse_entry(entry_id, keys[entry_id], request.seq_type, out_dir / "work")
-            if previous is not None
-            else None
-        )
+        found = previous.reuse_entry(entry_id, keys[entry_id], request.seq_type, out_dir / "work")
         if found is not None:
             outputs.update(found)
             indexes.append(index)
