@@ -5,7 +5,8 @@ get, exactly where an execution gets ``s3://bucket/executions/{name}/work/`` and
 Retrievals run concurrently (bounded by :data:`MAX_CONCURRENCY`), then the alignment, then the
 merge; the first failing step stops the run (no new retrieval starts), as a failing Map
 iteration fails the execution. A stop signal ends every running job (``stopping``). Where DIR
-is and how it is replaced is :mod:`pavi_workflow.run_folder`'s job.
+is and how it is replaced is :mod:`pavi_workflow.run_folder`'s job; which earlier outputs a
+``--resume`` run reuses is :mod:`pavi_workflow.resume`'s.
 """
 
 from __future__ import annotations
