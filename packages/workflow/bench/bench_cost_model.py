@@ -51,8 +51,16 @@ VARIANT_SECONDS, VARIANTS_PER_ENTRY, VARIANT_WORKERS = 0.3, 2, 8
 #: Genome reads from S3 per entry: one ranged GET of ~30 kB (the BGZF reader; 10 ms first byte).
 S3_READ_SECONDS = 0.02
 #: ReadRequest, Prepare, StoreRequest, the Map, AlignSequences, MergeSeqInfo, Done: 7 transitions
-#: + 1 per job (one more, ReadOptions, for a request in the object form).
-FIXED_TRANSITIONS = 7
+#: + 1 per job (one more, ReadOptions, for a request in the object form); the request cache
+#: (on by default, packages/workflow/README.md, "The request cache") adds 5 on a miss: the key,
+#: the lookup, saving the three results.
+FIXED_TRANSITIONS = 7 + 5
+#: A cache hit: ReadRequest, Prepare, StoreRequest, CacheKey, LookUpCache, three copies and the
+#: answer (counted on the moto-executed machine, packages/workflow/tests/test_cache.py).
+CACHE_HIT_TRANSITIONS = 9
+#: S3 requests of a hit: the request's PUT, one HEAD, three copies ($0.005 per 1,000 PUT/COPY,
+#: $0.0004 per 1,000 GET/HEAD: Amazon S3 pricing, us-east-1, S3 Standard).
+CACHE_HIT_S3_DOLLARS = 4 * 0.005 / 1000 + 0.0004 / 1000
 SIZES = (1, 6, 40, 100, 1000)
 CHUNKS = (1, 10, 25, 50, 100)
 MEASURED_ENTRIES = 40
@@ -174,6 +182,12 @@ def main() -> None:
             )
         table.add_section()
     console.print(table)
+    hit = CACHE_HIT_TRANSITIONS * TRANSITION + CACHE_HIT_S3_DOLLARS
+    console.print(
+        f"cache hit (any size): 0 Batch jobs, {CACHE_HIT_TRANSITIONS} transitions, "
+        f"${hit:.6f} per execution (transitions and S3 requests), a few seconds "
+        "(state transitions and five S3 calls, no task start)"
+    )
 
 
 if __name__ == "__main__":

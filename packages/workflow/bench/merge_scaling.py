@@ -24,7 +24,7 @@ REPO = HERE.parents[2]
 sys.path.insert(0, str(REPO / "packages" / "alignment" / "bench"))
 sys.path.insert(0, str(REPO / "packages" / "seq_retrieval" / "bench"))
 
-from bench_threads import fasta, protein_family  # noqa: E402
+from bench_threads import fasta, protein_family  # type: ignore[import-not-found, unused-ignore]  # noqa: E402
 from benchkit import default_cache_dir  # type: ignore[import-not-found, unused-ignore]  # noqa: E402
 from pavi_seqinfo_align.clustal import read_clustal_rows  # noqa: E402
 

@@ -139,6 +139,12 @@ def main() -> None:
     show_default=True,
     help="Largest request accepted.",
 )
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Reuse the outputs of DIR's earlier run whose inputs are unchanged: entries, "
+    'alignment and merge (packages/workflow/README.md, "Resume").',
+)
 @SEQ_TYPE_OPTION
 @no_preflight
 def run(  # noqa: PLR0917 (click passes the options positionally)
@@ -151,6 +157,7 @@ def run(  # noqa: PLR0917 (click passes the options positionally)
     engine: str | None,
     image_tag: str | None,
     max_entries: int,
+    resume: bool,
     seq_type: OutputType | None,
     no_preflight: bool,
 ) -> None:
@@ -203,6 +210,7 @@ def run(  # noqa: PLR0917 (click passes the options positionally)
                 variants_file=variants_file,
                 concurrency=concurrency,
                 entries_per_job=entries_per_job,
+                resume=resume,
             )
     except RunFolderError as err:
         fail(str(err), err.exit_code)
@@ -243,6 +251,7 @@ def _run_in_folder(
     variants_file: str | None,
     concurrency: int,
     entries_per_job: int,
+    resume: bool = False,
 ) -> int:
     """Run into DIR/staging, record run.json, move a successful run into place; exit code."""
     from pavi_common_s3 import StorageError  # noqa: PLC0415
@@ -251,7 +260,7 @@ def _run_in_folder(
     err_console = Console(stderr=True)
     with stop_on_signals(groups):
         try:
-            staging = folder.begin()
+            staging = folder.begin(keep_unfinished=resume)
             with RunDisplay(err_console, len(request.entries)) as display:
                 outcome = run_pipeline(
                     request,
@@ -263,6 +272,7 @@ def _run_in_folder(
                     listener=display,
                     groups=groups,
                     pass_fds=(folder.fd,),
+                    resume_from=(folder.root, folder.unfinished) if resume else (),
                 )
             manifest = build_manifest(
                 outcome,
@@ -275,6 +285,7 @@ def _run_in_folder(
                 outcome.out_dir = folder.root
             else:
                 write_manifest(staging / RUN_MANIFEST, manifest)
+                folder.end()
         except (OSError, StorageError) as err:
             fail(f"--out {folder.root}: {err}")
     err_console.print(summary_table(outcome, kept=_kept(folder)))

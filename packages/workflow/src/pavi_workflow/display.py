@@ -55,7 +55,8 @@ class RunDisplay:
 
 
 def summary_table(outcome: RunOutcome, kept: str = "") -> Table:
-    """Steps that ran, their exit codes and times, then the result files.
+    """Steps that ran (or were reused: ``cached``), their exit codes and times, then the
+    result files.
 
     ``kept`` says where a run that did not succeed was left (shown after its error).
     """
@@ -64,6 +65,9 @@ def summary_table(outcome: RunOutcome, kept: str = "") -> Table:
         table.add_column(column)
     steps = [s for s in outcome.plan.steps if s.exit_code is not None]
     for step in steps:
+        if step.cached:
+            table.add_row(f"{step.name} (cached)", _entries(step.entry_ids), "", "")
+            continue
         table.add_row(
             step.name, _entries(step.entry_ids), str(step.exit_code), f"{step.seconds:.2f}"
         )
@@ -86,6 +90,8 @@ def _entries(ids: tuple[str, ...], shown: int = 3) -> str:
 
 
 def _ending(step: StepRun) -> str:
+    if step.cached:
+        return "cached (reused from the earlier run)"
     if step.stopped:
         return f"stopped (exit {step.exit_code})"
     if step.ok:

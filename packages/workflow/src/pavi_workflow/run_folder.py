@@ -7,6 +7,8 @@
 - A run is written into ``DIR/staging/`` (``work/``, ``results/``, ``logs/``, ``run.json``).
   Only when it succeeds does it replace ``DIR/work``, ``DIR/results``, ``DIR/logs`` and
   ``DIR/run.json``; a failed or interrupted run stays in ``DIR/staging/`` until the next run.
+- ``--resume`` keeps a run that did not succeed in ``DIR/.pavi-unfinished/`` while the next
+  run reuses its finished entries; it is removed when that run ends.
 - Nothing else in DIR is ever touched; inputs inside the folders a run replaces are refused.
 """
 
@@ -35,10 +37,12 @@ STAGING = "staging"
 READY = ".run.json.ready"
 #: Where the replaced run goes for the moment of the swap (removed right after).
 TRASH = ".pavi-old"
+#: A run that did not succeed, kept from ``staging/`` while a ``--resume`` run reuses it.
+UNFINISHED = ".pavi-unfinished"
 #: The folders a successful run puts at the top of DIR.
 PROMOTED = ("work", "results", "logs")
 #: Everything in DIR that belongs to pavi run (all else is the user's and never touched).
-OWNED = (*PROMOTED, RUN_MANIFEST, STAGING, TRASH, MARKER)
+OWNED = (*PROMOTED, RUN_MANIFEST, STAGING, TRASH, MARKER, UNFINISHED)
 
 
 class RunFolderError(Exception):
@@ -61,9 +65,21 @@ class RunFolder:
         """``DIR/staging``: the folder the run is written into."""
         return self.root / STAGING
 
-    def begin(self) -> Path:
-        """Remove what an earlier run left in staging (and a half-done swap); make it anew."""
+    @property
+    def unfinished(self) -> Path:
+        """``DIR/.pavi-unfinished``: the run that did not succeed, while a resume reads it."""
+        return self.root / UNFINISHED
+
+    def begin(self, *, keep_unfinished: bool = False) -> Path:
+        """Remove what an earlier run left in staging (and a half-done swap); make it anew.
+
+        ``keep_unfinished`` (``--resume``) moves a run that did not succeed (a staging folder
+        with its ``run.json``) to :attr:`unfinished` instead, until :meth:`end`.
+        """
         _remove(self.root / TRASH)
+        _remove(self.unfinished)
+        if keep_unfinished and (self.staging / RUN_MANIFEST).is_file():
+            self.staging.rename(self.unfinished)
         _remove(self.staging)
         for name in PROMOTED:
             (self.staging / name).mkdir(parents=True)
@@ -94,6 +110,11 @@ class RunFolder:
         ready.rename(self.root / RUN_MANIFEST)
         _remove(self.staging)
         _remove(trash)
+        self.end()
+
+    def end(self) -> None:
+        """Drop the unfinished run kept for a resume (what was reused is linked by now)."""
+        _remove(self.unfinished)
 
     def close(self) -> None:
         """Release the lock (jobs that still hold the inherited descriptor keep it)."""

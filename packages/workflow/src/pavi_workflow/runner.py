@@ -5,7 +5,8 @@ get, exactly where an execution gets ``s3://bucket/executions/{name}/work/`` and
 Retrievals run concurrently (bounded by :data:`MAX_CONCURRENCY`), then the alignment, then the
 merge; the first failing step stops the run (no new retrieval starts), as a failing Map
 iteration fails the execution. A stop signal ends every running job (``stopping``). Where DIR
-is and how it is replaced is :mod:`pavi_workflow.run_folder`'s job.
+is and how it is replaced is :mod:`pavi_workflow.run_folder`'s job; which earlier outputs a
+``--resume`` run reuses is :mod:`pavi_workflow.resume`'s.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from pavi_contracts.files import (
 from pavi_contracts.jobs import Step, job
 from pavi_contracts.selection import chunk_indexes
 
+from pavi_workflow import resume
 from pavi_workflow.commands import (
     DEFAULT_ENTRIES_PER_JOB,
     JobCommand,
@@ -69,6 +71,10 @@ class StepRun:
     log: str = ""
     #: The job was running when the run was stopped by a signal.
     stopped: bool = False
+    #: Reused from the earlier run (``--resume``): no job ran.
+    cached: bool = False
+    #: The step's keys (``pavi_workflow.resume``): by entry id for a retrieval, else by step.
+    keys: dict[str, str | None] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -98,6 +104,8 @@ class RunPlan:
     retrievals: list[StepRun]
     alignment: StepRun
     merge: StepRun
+    #: Every entry of the request, in order (what the alignment and the merge cover).
+    entry_ids: tuple[str, ...] = ()
 
     @property
     def steps(self) -> list[StepRun]:
@@ -152,22 +160,26 @@ def plan_run(
     *,
     variants_file: str | None = None,
     entries_per_job: int = DEFAULT_ENTRIES_PER_JOB,
+    indexes: Sequence[int] | None = None,
 ) -> RunPlan:
     """The commands of a run for the given prefixes (the state machine submits the same).
 
     Retrieval runs in chunks of ``entries_per_job`` consecutive entries, as the state machine's
     Map does (``pavi_contracts.selection.chunk_indexes``); the request's ``seq_type`` picks the
-    protein or the transcript commands.
+    protein or the transcript commands. ``indexes`` (a resumed run's entries to recompute)
+    restricts the retrievals to those entries, chunked the same way.
     """
     ids, seq_type = request.entry_ids, request.seq_type
+    todo = list(range(len(ids))) if indexes is None else list(indexes)
     retrievals = [
         StepRun(
             "retrieval",
-            retrieval_command(request_uri, indexes, work_prefix, variants_file, seq_type),
-            entry_ids=tuple(ids[i] for i in indexes),
+            retrieval_command(request_uri, chunk, work_prefix, variants_file, seq_type),
+            entry_ids=tuple(ids[i] for i in chunk),
             chunk=number,
         )
-        for number, indexes in enumerate(chunk_indexes(len(ids), entries_per_job))
+        for number, positions in enumerate(chunk_indexes(len(todo), entries_per_job))
+        for chunk in [[todo[p] for p in positions]]
     ]
     return RunPlan(
         work_prefix,
@@ -175,6 +187,7 @@ def plan_run(
         retrievals,
         StepRun("alignment", alignment_command(work_prefix, results_prefix, seq_type)),
         StepRun("merge", merge_command(work_prefix, results_prefix, request_uri, seq_type)),
+        tuple(ids),
     )
 
 
@@ -190,6 +203,7 @@ def run_pipeline(
     groups: JobGroups | None = None,
     pass_fds: Sequence[int] = (),
     max_concurrency: int = MAX_CONCURRENCY,
+    resume_from: Sequence[Path] = (),
 ) -> RunOutcome:
     """Run every step into ``out_dir`` (a fresh folder); stop at the first failing step.
 
@@ -197,7 +211,9 @@ def run_pipeline(
     where the retrieval jobs read it, as they read the stored request in the cloud. At most
     ``max_concurrency`` retrievals run at once whatever ``concurrency`` asks. ``groups``
     starts the jobs (``groups.stop`` from a signal handler ends them); ``pass_fds`` are
-    inherited by every job (the run folder's lock).
+    inherited by every job (the run folder's lock). Every step's keys are recorded;
+    ``resume_from`` (run folders: DIR, and a run of DIR that did not succeed) reuses their
+    outputs whose keys are unchanged (``pavi_workflow.resume``).
     """
     out_dir = out_dir.resolve()
     for name in RUN_FOLDERS:
@@ -205,6 +221,11 @@ def run_pipeline(
     executor.prepare([out_dir / name for name in JOB_FOLDERS])
     request_path = out_dir / "work" / REQUEST
     write_text(request_path, request.to_json())
+    jobs = resume.job_identities(executor)
+    keys = resume.entry_keys(request, variants_file, jobs["retrieval"])
+    previous = resume.PreviousRuns.load(resume_from)
+    reused = _reuse_entries(request, keys, previous, out_dir, variants_file)
+    ids = request.entry_ids
     plan = plan_run(
         request,
         str(request_path),
@@ -212,13 +233,29 @@ def run_pipeline(
         f"{out_dir}/results/",
         variants_file=variants_file,
         entries_per_job=entries_per_job,
+        indexes=[i for i, entry_id in enumerate(ids) if entry_id not in reused.entry_ids],
     )
+    for step in plan.retrievals:
+        step.keys = {entry_id: keys[entry_id] for entry_id in step.entry_ids}
+    if reused.entry_ids:
+        reused.keys = {entry_id: keys[entry_id] for entry_id in reused.entry_ids}
+        plan.retrievals.insert(0, reused)
     groups = groups or JobGroups()
     outcome = RunOutcome(plan, out_dir, concurrency=capped(concurrency, max_concurrency))
     job = _JobRunner(executor, out_dir, listener, groups, pass_fds)
     failed = job.run_all(plan.retrievals, outcome.concurrency)
     if failed is None:
         for step in (plan.alignment, plan.merge):
+            if step is plan.alignment:
+                key = resume.alignment_key(out_dir / "work", ids, request.seq_type, jobs[step.step])
+            else:
+                key = resume.merge_key(
+                    out_dir, ids, request.seq_type, request_path, jobs[step.step]
+                )
+            step.keys = {step.step: key}
+            outputs = previous.reuse_step(step.step, key, out_dir)
+            if outputs is not None:
+                step.cached, step.exit_code, step.outputs = True, 0, outputs
             job.run(step)
             if not step.ok:
                 failed = step
@@ -231,6 +268,33 @@ def run_pipeline(
     elif failed is not None:
         outcome.error = f"{failed.label} failed: {failed.message or f'exit {failed.exit_code}'}"
     return outcome
+
+
+def _reuse_entries(
+    request: Request,
+    keys: dict[str, str | None],
+    previous: resume.PreviousRuns,
+    out_dir: Path,
+    variants_file: str | None,
+) -> StepRun:
+    """The cached retrieval step: the entries whose files were linked from the earlier run
+    (its command is the one that would have computed them)."""
+    outputs: dict[str, str] = {}
+    indexes: list[int] = []
+    for index, entry_id in enumerate(request.entry_ids):
+        found = previous.reuse_entry(entry_id, keys[entry_id], request.seq_type, out_dir / "work")
+        if found is not None:
+            outputs.update(found)
+            indexes.append(index)
+    command = retrieval_command(
+        str(out_dir / "work" / REQUEST),
+        indexes or [0],
+        f"{out_dir}/work/",
+        variants_file,
+        request.seq_type,
+    )
+    ids = tuple(request.entry_ids[i] for i in indexes)
+    return StepRun("retrieval", command, entry_ids=ids, exit_code=0, outputs=outputs, cached=True)
 
 
 def capped(concurrency: int, maximum: int = MAX_CONCURRENCY) -> int:
@@ -272,6 +336,9 @@ class _JobRunner:
 
     def run(self, step: StepRun) -> None:
         """Run one step (never through a shell) in its own process group; not once stopping."""
+        if step.cached:
+            self._notify("end", step)
+            return
         if self.groups.stopping():
             return
         self._notify("start", step)
@@ -322,12 +389,14 @@ def _last_line(text: str) -> str:
     return last
 
 
-def describe_step(step: StepRun) -> dict[str, Any]:
-    """A step as the manifest records it."""
+def describe_step(step: StepRun, all_ids: Sequence[str] = ()) -> dict[str, Any]:
+    """A step as the manifest records it (the alignment and merge cover ``all_ids``)."""
     return {
         "step": step.step,
         "chunk": step.chunk,
-        "entries": list(step.entry_ids),
+        "entries": list(step.entry_ids or all_ids),
+        "cached": step.cached,
+        "keys": step.keys,
         "command": step.command.argv,
         "exit_code": step.exit_code,
         "stopped": step.stopped,
@@ -353,7 +422,11 @@ def build_manifest(
         "work_prefix": outcome.plan.work_prefix,
         "results_prefix": outcome.plan.results_prefix,
         "results": {k: str(v) for k, v in outcome.results.items()} if outcome.ok else {},
-        "steps": [describe_step(s) for s in outcome.plan.steps if s.exit_code is not None],
+        "steps": [
+            describe_step(s, outcome.plan.entry_ids)
+            for s in outcome.plan.steps
+            if s.exit_code is not None
+        ],
     }
 
 
