@@ -1,7 +1,9 @@
 """Servers the probes run on 127.0.0.1: moto's S3 API, a fault-injecting proxy, a file server.
 
-The proxy extends the one in ``packages/common_s3/tests/conftest.py`` with dropped connections
-and half-sent request bodies; every fault has a bounded count, so retries can succeed.
+The fault proxy is also every package's ``fault_proxy`` test fixture (the repository's
+``conftest.py``): HTTP errors, dropped connections, bodies cut halfway (answers and requests)
+and answers lost after a write landed; a fault has a count, so retries can succeed, or none (it
+fails every matching request).
 """
 
 from __future__ import annotations
@@ -24,6 +26,10 @@ _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "expect", "proxy
 DROP = "drop"  # read the request, hang up without an answer
 CUT = "cut"  # GET: real headers and half the body, then hang up; PUT/POST: read half, hang up
 LOST = "answer lost"  # relay the request (a write lands), then hang up without the answer
+
+
+#: Every method the jobs' S3 clients send (``FaultProxy.fail`` with method ``*``).
+ALL_METHODS = ("GET", "HEAD", "PUT", "POST", "DELETE")
 
 
 def free_port() -> int:
@@ -50,12 +56,13 @@ def moto_server() -> Iterator[str]:
 
 @dataclass
 class Fault:
-    """Fail the first ``times`` requests whose method and path (with query) match."""
+    """Fail the first ``times`` requests (every one if None) whose method and path (with query)
+    match."""
 
     methods: tuple[str, ...]
     path: re.Pattern[str]
     kind: str  # DROP, CUT, LOST or "500 InternalError" / "503 SlowDown"
-    times: int
+    times: int | None
     hits: int = 0
 
 
@@ -67,21 +74,40 @@ class FaultProxy:
     url: str = ""
     faults: list[Fault] = field(default_factory=list)
     seen: list[tuple[str, str]] = field(default_factory=list)
+    #: (method, path, Range header) of every request relayed.
+    ranges: list[tuple[str, str, str | None]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def add(self, methods: tuple[str, ...], path: str, kind: str, times: int) -> Fault:
-        """Fail the first ``times`` matching requests with ``kind``."""
+    def add(self, methods: tuple[str, ...], path: str, kind: str, times: int | None) -> Fault:
+        """Fail the first ``times`` matching requests (all if None) with ``kind``; ``path`` is a
+        regex searched in the request's path and query."""
         fault = Fault(methods, re.compile(path), kind, times)
         with self.lock:
             self.faults.append(fault)
         return fault
+
+    def fail(
+        self, method: str, path: str, status: int, code: str, times: int | None = None
+    ) -> Fault:
+        """Answer ``status`` with the S3 error ``code`` (method ``*``: any method)."""
+        methods = ALL_METHODS if method == "*" else (method,)
+        return self.add(methods, path, f"{status} {code}", times)
+
+    def cut(self, method: str, path: str, times: int | None = None) -> Fault:
+        """Relay matching answers with only half of their body, then hang up."""
+        return self.add((method,), path, CUT, times)
+
+    def count(self, method: str, path: str = "") -> int:
+        """How many requests with this method (and path regex) arrived."""
+        return self.matching((method,), path)
 
     def pick(self, method: str, path: str) -> Fault | None:
         """The fault for this request, if one still has a count left (uses it up)."""
         with self.lock:
             self.seen.append((method, path))
             for fault in self.faults:
-                if method in fault.methods and fault.path.search(path) and fault.hits < fault.times:
+                left = fault.times is None or fault.hits < fault.times
+                if method in fault.methods and fault.path.search(path) and left:
                     fault.hits += 1
                     return fault
         return None
@@ -123,6 +149,8 @@ def _proxy_handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
 
         def _relay(self) -> None:
             fault = proxy.pick(self.command, self.path)
+            with proxy.lock:
+                proxy.ranges.append((self.command, self.path, self.headers.get("Range")))
             sends_body = self.command in ("PUT", "POST")
             if fault is not None and fault.kind == CUT and sends_body:
                 self._body(int(self.headers.get("Content-Length", 0)) // 2)
