@@ -52,6 +52,8 @@ def test_merge_writes_the_report_beside_its_output(
     ).read_bytes()
     html = (results / "report.html").read_text()
     assert hashlib.sha256(request.read_bytes()).hexdigest() in html
+    # A local request is named from the results folder: still true once a run folder moves.
+    assert "<div><dt>request</dt><dd>../request.json</dd></div>" in html
     view = parse_report(html)
     document = json.loads((CASE / "aligned_seq_info.json").read_text())
     for name, value in document.items():

@@ -50,7 +50,7 @@ def run(options: MergeOptions) -> None:
     """Merge every ``*-seqinfo.json`` of the work prefix and write the aligned result, and
     ``report.html`` beside it unless the options turn it off."""
     work_prefix, results_prefix = options.work_prefix, options.results_prefix
-    prov = provenance(options.request) if options.report else None
+    prov = provenance(options.request, results_prefix) if options.report else None
     uris = storage.list_uris(work_prefix, SEQINFO_PATTERN)
     if not uris:
         raise JobError(f"no {SEQINFO_PATTERN} files under {work_prefix}", EXIT_USAGE)
@@ -101,7 +101,7 @@ def run(options: MergeOptions) -> None:
 
 def run_report(results_prefix: str, request: str | None = None) -> None:
     """Write ``report.html`` again from the alignment and aligned_seq_info.json of a prefix."""
-    prov = provenance(request)
+    prov = provenance(request, results_prefix)
     alignment_uri, text = _read_alignment(results_prefix)
     seqinfo_uri = storage.join(results_prefix, ALIGNED_SEQINFO)
     try:
