@@ -36,15 +36,8 @@ def require_clustalo() -> str:
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
     """A real S3/Step Functions/Batch/Logs API server (moto in server mode) on localhost."""
-    from moto.server import ThreadedMotoServer
-
-    port = servers.free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
+    with servers.moto_server() as url:
+        yield url
 
 
 @pytest.fixture

@@ -41,7 +41,7 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def moto_server() -> Iterator[str]:
-    """moto's S3 API server (server mode) on 127.0.0.1; yields its URL."""
+    """moto in server mode (S3, Step Functions, Batch, Logs…) on 127.0.0.1; yields its URL."""
     from moto.server import ThreadedMotoServer  # noqa: PLC0415 (a test dependency)
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
