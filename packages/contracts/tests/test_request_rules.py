@@ -16,7 +16,7 @@ from pavi_contracts.entry import (
     RequestEntryError,
     parse_entry,
 )
-from pavi_contracts.faidx import IndexFormatError, parse_fai, parse_gzi
+from pavi_contracts.faidx import IndexFormatError, is_bgzipped, parse_fai, parse_gzi
 from pavi_contracts.request import (
     MAX_SHOWN_PROBLEMS,
     RequestError,
@@ -250,3 +250,19 @@ def test_fai_and_gzi_parsers() -> None:
     assert parse_gzi(gzi) == ([0, 100, 200], [0, 65280, 130560])
     with pytest.raises(IndexFormatError, match="says 3 entries"):
         parse_gzi(struct.pack("<Q", 3) + b"\0" * 16)
+
+
+@pytest.mark.parametrize(
+    ("url", "bgzipped"),
+    [
+        ("s3://b/genome.fa.gz", True),
+        ("https://h/genome.fa.gz?versionId=3", True),
+        ("/data/genome.fa", False),
+        ("https://h/genome.gz.fa", False),
+        ("https://h/get?name=genome.fa.gz", False),
+    ],
+)
+def test_a_gzi_is_needed_when_the_name_before_any_query_ends_in_gz(
+    url: str, bgzipped: bool
+) -> None:
+    assert is_bgzipped(url) is bgzipped

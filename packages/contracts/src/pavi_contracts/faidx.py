@@ -8,10 +8,23 @@ import itertools
 import struct
 from typing import Final, NamedTuple
 
-__all__ = ["MAX_BGZF_BLOCK", "FaiRecord", "IndexFormatError", "parse_fai", "parse_gzi"]
+__all__ = [
+    "MAX_BGZF_BLOCK",
+    "FaiRecord",
+    "IndexFormatError",
+    "is_bgzipped",
+    "parse_fai",
+    "parse_gzi",
+]
 
 #: Most uncompressed bytes one BGZF block holds (its ISIZE field, SAM/BAM specification).
 MAX_BGZF_BLOCK: Final = 65536
+
+
+def is_bgzipped(url: str) -> bool:
+    """Whether a FASTA URL names a bgzip-compressed file (its name, before any query, ends in
+    ``.gz``): its index is then ``{url}.fai`` and ``{url}.gzi``, else ``{url}.fai`` alone."""
+    return url.split("?", 1)[0].rstrip("/").endswith(".gz")
 
 
 class IndexFormatError(ValueError):

@@ -12,7 +12,13 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 
 from pavi_common_s3 import ObjectNotFound, StorageError, exists, read_range
-from pavi_contracts.faidx import FaiRecord, IndexFormatError, parse_fai, parse_gzi
+from pavi_contracts.faidx import (
+    FaiRecord,
+    IndexFormatError,
+    is_bgzipped,
+    parse_fai,
+    parse_gzi,
+)
 
 from pavi_seq_retrieval.bgzf import BgzfError, BlockLayout, PlainLayout
 from pavi_seq_retrieval.blockreader import BlockReader
@@ -45,11 +51,10 @@ class RemoteGenome:
         """(``.fai``, ``.gzi`` or None), fetched concurrently; no existence check on success."""
         with ThreadPoolExecutor(max_workers=2) as pool:
             fai, gzi = pool.map(_read_index, (self.url + ".fai", self.url + ".gzi"))
-        name = self.url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
         if fai is None:
             self._require_fasta()
             raise GenomeAccessError(f"FASTA index not found: {self.url}.fai")
-        if gzi is None and name.endswith(".gz"):
+        if gzi is None and is_bgzipped(self.url):
             self._require_fasta()
             raise GenomeAccessError(f"BGZF index not found: {self.url}.gzi")
         return fai, gzi

@@ -24,6 +24,7 @@ from pavi_contracts.faidx import (
     MAX_BGZF_BLOCK,
     FaiRecord,
     IndexFormatError,
+    is_bgzipped,
     parse_fai,
     parse_gzi,
 )
@@ -50,8 +51,7 @@ def read_genome_index(url: str) -> dict[str, FaiRecord]:
     present, well-formed and consistent; :class:`GenomeProblem` otherwise."""
     head = _read(url, lambda: read_range(url, 0, _BGZF_HEAD - 1), "the FASTA")
     records = _parse(url + ".fai", parse_fai)
-    name = url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
-    if not name.endswith(".gz"):
+    if not is_bgzipped(url):
         return records
     if not (head.startswith(_GZIP_MAGIC) and head[12:14] == b"BC"):
         raise GenomeProblem(f"{url} is not BGZF-compressed (compress it with bgzip, not gzip)")

@@ -35,6 +35,7 @@ from typing import Any
 
 from pavi_common_s3 import StorageError, read_json, stat
 from pavi_common_s3.uri import parse
+from pavi_contracts.faidx import is_bgzipped
 from pavi_contracts.files import RUN_MANIFEST, OutputType, entry_outputs
 from pavi_contracts.jobs import JOBS, job
 
@@ -76,7 +77,7 @@ def job_identities(executor: Executor) -> dict[str, str | None]:
 def genome_identity(url: str) -> list[Any] | None:
     """URL, then size and validators of the FASTA, its ``.fai`` and (``.gz``) ``.gzi``; None
     when one cannot be stat-ed or a remote one has neither ETag nor Last-Modified."""
-    names = [url, f"{url}.fai", *([f"{url}.gzi"] if url.endswith(".gz") else [])]
+    names = [url, f"{url}.fai", *([f"{url}.gzi"] if is_bgzipped(url) else [])]
     remote = parse(url).kind != "local"
     found: list[Any] = [url]
     for name in names:
