@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from pavi_seqinfo_align.clustal import read_clustal
 from pavi_seqinfo_align.models import AlignedVariant, SeqInfo, SeqVariant
 from pavi_seqinfo_align.report_assets import NUCLEOTIDES
-from pavi_seqinfo_align.report_clustal import read_blocks
 from pavi_seqinfo_align.report_html import page
 
 Alphabet = Literal["protein", "nucleotide"]
@@ -97,11 +97,12 @@ def prepare(
     alphabet: Alphabet | None = None,
 ) -> ReportData:
     """Parse the alignment, number the variants and place their marks."""
-    rows, conservation = read_blocks(alignment_text)
+    alignment = read_clustal(alignment_text)
+    rows = alignment.rows
     header = alignment_text.lstrip().split("\n", 1)[0]
     data = ReportData(
         rows=rows,
-        conservation=conservation,
+        conservation=alignment.conservation,
         aligner=header.removesuffix("multiple sequence alignment").strip(),
         alphabet=alphabet or detect_alphabet(rows, seqinfo),
         seqinfo=seqinfo,
